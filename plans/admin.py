@@ -1,0 +1,68 @@
+from django.contrib import admin
+
+from plans.models import CollectiveAlias, Indicator, OrgUnit, Plan, UnitAlias, UserProfile
+
+
+class UnitAliasInline(admin.TabularInline):
+    model = UnitAlias
+    extra = 1
+    fields = ["text"]
+
+
+@admin.register(OrgUnit)
+class OrgUnitAdmin(admin.ModelAdmin):
+    list_display = ["name", "short_name", "code", "kind", "parent", "ward", "is_demo"]
+    list_filter = ["kind", "is_demo", "ward"]
+    search_fields = ["name", "short_name", "code", "aliases__text"]
+    autocomplete_fields = ["parent"]
+    readonly_fields = ["path", "ward"]
+    inlines = [UnitAliasInline]
+    list_select_related = ["parent", "ward"]
+
+
+@admin.register(CollectiveAlias)
+class CollectiveAliasAdmin(admin.ModelAdmin):
+    list_display = ["text", "kinds", "school_level"]
+    search_fields = ["text"]
+
+
+class IndicatorInline(admin.TabularInline):
+    model = Indicator
+    extra = 0
+    fields = ["code", "text", "comparator", "target_value", "unit", "target_year", "responsible_unit"]
+    autocomplete_fields = ["responsible_unit"]
+
+
+@admin.register(Plan)
+class PlanAdmin(admin.ModelAdmin):
+    list_display = ["display_number", "code", "issuer", "issued_on", "status", "is_loaded_in_full"]
+    list_filter = ["status", "issuer", "is_loaded_in_full"]
+    search_fields = ["number", "code", "title"]
+    autocomplete_fields = ["issuer"]
+    filter_horizontal = ["basis"]
+    date_hierarchy = "issued_on"
+    inlines = [IndicatorInline]
+
+    @admin.display(description="Số, ký hiệu", ordering="number")
+    def display_number(self, obj):
+        return obj.display_number
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(admin.ModelAdmin):
+    list_display = ["code", "plan", "short_text", "comparator", "target_value", "unit", "target_year"]
+    list_filter = ["plan", "comparator", "target_year"]
+    search_fields = ["code", "text"]
+    autocomplete_fields = ["plan", "responsible_unit"]
+
+    @admin.display(description="Chỉ tiêu")
+    def short_text(self, obj):
+        return obj.text[:100]
+
+
+@admin.register(UserProfile)
+class UserProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "unit", "role"]
+    list_filter = ["role"]
+    search_fields = ["user__username", "unit__name"]
+    autocomplete_fields = ["unit"]

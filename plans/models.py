@@ -1,0 +1,315 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from plans.text import normalize_name, normalize_number
+
+
+class OrgUnitQuerySet(models.QuerySet):
+    def subtree(self, unit: "OrgUnit"):
+        """The unit and everything below it (materialized path: no recursion, one indexed query)."""
+        return self.filter(Q(pk=unit.pk) | Q(path__startswith=unit.path + "/"))
+
+    def in_ward(self, ward: "OrgUnit"):
+        return self.filter(ward=ward)
+
+
+class OrgUnit(models.Model):
+    class Kind(models.TextChoices):
+        CITY = "city", "Thành phố / Tỉnh"
+        DISTRICT = "district", "Quận / Huyện (cũ)"
+        WARD = "ward", "Phường / Xã"
+        PARTY_BODY = "party_body", "Cơ quan Đảng"
+        PARTY_CELL = "party_cell", "Tổ chức đảng, chi bộ"
+        PEOPLE_COMMITTEE = "people_committee", "Ủy ban nhân dân"
+        PEOPLE_COUNCIL = "people_council", "Hội đồng nhân dân"
+        DEPARTMENT = "department", "Phòng, ban chuyên môn"
+        POLICE = "police", "Công an"
+        CLINIC = "clinic", "Trạm Y tế"
+        MASS_ORG = "mass_org", "Mặt trận, đoàn thể"
+        SCHOOL = "school", "Trường học"
+        RESIDENTIAL_GROUP = "residential_group", "Tổ dân phố"
+        OTHER = "other", "Khác"
+
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name="Trực thuộc",
+    )
+    kind = models.CharField("Loại", max_length=20, choices=Kind.choices)
+    code = models.CharField("Mã", max_length=40, unique=True)
+    name = models.CharField("Tên đầy đủ", max_length=255)
+    short_name = models.CharField("Tên viết tắt", max_length=120, blank=True)
+    school_level = models.CharField(
+        "Cấp học", max_length=10, blank=True, help_text="MN, TH, THCS (chỉ với trường)"
+    )
+    is_demo = models.BooleanField(
+        "Dữ liệu minh họa", default=False, help_text="Đơn vị đặt ra để chạy thử, không phải đơn vị thật."
+    )
+    # Codes from the root down ("HN/LB/LB-UBND"): subtree look-ups without recursive queries.
+    path = models.CharField("Đường dẫn", max_length=500, editable=False, db_index=True)
+    # The nearest ward at or above the unit, kept with the path: scoping and collectives ("các trường" of
+    # this ward) filter on it; null for city- and district-level units.
+    ward = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name="Phường",
+    )
+
+    objects = OrgUnitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "Đơn vị"
+        verbose_name_plural = "Đơn vị"
+        ordering = ["path"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(code=""), name="orgunit_code_not_empty"),
+            models.CheckConstraint(condition=~Q(name=""), name="orgunit_name_not_empty"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if "/" in self.code:
+            raise ValidationError({"code": "Mã đơn vị không được chứa dấu “/”."})
+        ancestor = self.parent
+        while ancestor is not None:
+            if ancestor.pk == self.pk and self.pk is not None:
+                raise ValidationError(
+                    {"parent": "Đơn vị không thể trực thuộc chính nó hoặc đơn vị cấp dưới."}
+                )
+            ancestor = ancestor.parent
+
+    def compute_path(self) -> str:
+        return f"{self.parent.path}/{self.code}" if self.parent_id else self.code
+
+    def save(self, *args, **kwargs):
+        old_path, old_ward_id = self.path, self.ward_id
+        self.path = self.compute_path()
+        is_new_ward = self.kind == self.Kind.WARD and self.pk is None
+        if self.kind != self.Kind.WARD:
+            self.ward = (
+                self.parent.ward if self.parent_id and self.parent.kind != self.Kind.WARD else self.parent
+            )
+        super().save(*args, **kwargs)
+        if self.kind == self.Kind.WARD and (is_new_ward or self.ward_id != self.pk):
+            self.ward = self
+            super().save(update_fields=["ward"])
+        if (old_path and old_path != self.path) or old_ward_id != self.ward_id:
+            # Moving or renaming a unit moves its whole subtree.
+            for child in self.children.all():
+                child.save()
+
+    @property
+    def ancestor_codes(self) -> list[str]:
+        return self.path.split("/")
+
+
+class UnitAlias(models.Model):
+    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="aliases", verbose_name="Đơn vị")
+    text = models.CharField("Cách viết", max_length=255)
+    normalized = models.CharField(max_length=255, editable=False, db_index=True)
+
+    class Meta:
+        verbose_name = "Tên gọi khác"
+        verbose_name_plural = "Tên gọi khác"
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "normalized"], name="unitalias_unique_per_unit")
+        ]
+
+    def __str__(self):
+        return self.text
+
+    def save(self, *args, **kwargs):
+        self.normalized = normalize_name(self.text)
+        super().save(*args, **kwargs)
+
+
+class CollectiveAlias(models.Model):
+    """A phrase that names every unit of some kinds in a ward: "các trường", "đoàn thể", "TDP"."""
+
+    text = models.CharField("Cụm từ", max_length=255)
+    normalized = models.CharField(max_length=255, editable=False, unique=True)
+    kinds = models.JSONField("Loại đơn vị", default=list)
+    school_level = models.CharField("Cấp học", max_length=10, blank=True)
+
+    class Meta:
+        verbose_name = "Tên gọi tập thể"
+        verbose_name_plural = "Tên gọi tập thể"
+
+    def __str__(self):
+        return self.text
+
+    def clean(self):
+        valid = set(OrgUnit.Kind.values)
+        if not self.kinds or not set(self.kinds) <= valid:
+            raise ValidationError({"kinds": f"Loại đơn vị phải thuộc: {', '.join(sorted(valid))}."})
+
+    def save(self, *args, **kwargs):
+        self.normalized = normalize_name(self.text)
+        super().save(*args, **kwargs)
+
+
+class PlanQuerySet(models.QuerySet):
+    def find(self, key: str) -> "Plan | None":
+        """A plan by number and symbol ("29-kh/đu", "29 - KH/ĐU") or, for drafts without one, by code."""
+        key = (key or "").strip()
+        if not key:
+            return None
+        by_number = self.filter(number_normalized=normalize_number(key)).first()
+        return by_number or self.filter(code__iexact=key).first()
+
+
+class Plan(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Dự thảo"
+        ISSUED = "issued", "Đã ban hành"
+
+    code = models.CharField("Mã kế hoạch", max_length=60, unique=True)
+    number = models.CharField("Số, ký hiệu", max_length=60, blank=True)
+    number_normalized = models.CharField(max_length=60, editable=False, db_index=True)
+    issuer = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, related_name="issued_plans", verbose_name="Cơ quan ban hành"
+    )
+    issued_on = models.DateField("Ngày ban hành", null=True, blank=True)
+    title = models.TextField("Trích yếu")
+    period_start = models.PositiveSmallIntegerField("Từ năm", null=True, blank=True)
+    period_end = models.PositiveSmallIntegerField("Đến năm", null=True, blank=True)
+    basis = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="implemented_by",
+        verbose_name="Căn cứ (kế hoạch cấp trên)",
+    )
+    status = models.CharField("Trạng thái", max_length=10, choices=Status.choices, default=Status.DRAFT)
+    is_loaded_in_full = models.BooleanField(
+        "Đã nhập đầy đủ", default=True, help_text="Tắt khi chỉ lưu thông tin chung của văn bản làm căn cứ."
+    )
+    source_note = models.TextField("Ghi chú nguồn", blank=True)
+
+    objects = PlanQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "Kế hoạch"
+        verbose_name_plural = "Kế hoạch"
+        ordering = ["-issued_on", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["number_normalized"], condition=~Q(number_normalized=""), name="plan_number_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(period_start__isnull=True)
+                | Q(period_end__isnull=True)
+                | Q(period_end__gte=models.F("period_start")),
+                name="plan_period_ordered",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="issued") | ~Q(number=""), name="plan_issued_has_number"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.number or self.code} — {self.title[:80]}"
+
+    @property
+    def display_number(self) -> str:
+        return self.number or f"{self.code} (chưa có số)"
+
+    @property
+    def period(self) -> tuple[int, int] | None:
+        if self.period_start and self.period_end:
+            return (self.period_start, self.period_end)
+        return None
+
+    def save(self, *args, **kwargs):
+        self.number_normalized = normalize_number(self.number)
+        super().save(*args, **kwargs)
+
+
+class Indicator(models.Model):
+    class Comparator(models.TextChoices):
+        GTE = "gte", "≥ (tối thiểu)"
+        LTE = "lte", "≤ (tối đa)"
+        EQ = "eq", "= (đúng bằng)"
+        NONE_OCCURS = "none_occurs", "Không để xảy ra"
+        QUALITATIVE = "qualitative", "Định tính"
+
+    plan = models.ForeignKey(
+        Plan, on_delete=models.CASCADE, related_name="indicators", verbose_name="Kế hoạch"
+    )
+    code = models.CharField("Mã", max_length=30)
+    section = models.CharField("Mục", max_length=30, blank=True)
+    order = models.PositiveIntegerField("Thứ tự", default=0)
+    text = models.TextField("Chỉ tiêu")
+    comparator = models.CharField("So sánh", max_length=12, choices=Comparator.choices)
+    target_value = models.DecimalField(
+        "Giá trị mục tiêu", max_digits=12, decimal_places=3, null=True, blank=True
+    )
+    unit = models.CharField("Đơn vị tính", max_length=30, blank=True)
+    target_year = models.PositiveSmallIntegerField("Năm đạt", null=True, blank=True)
+    baseline_value = models.DecimalField(
+        "Giá trị gốc", max_digits=12, decimal_places=3, null=True, blank=True
+    )
+    baseline_year = models.PositiveSmallIntegerField("Năm gốc", null=True, blank=True)
+    responsible_unit = models.ForeignKey(
+        OrgUnit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="indicators",
+        verbose_name="Đơn vị chịu trách nhiệm",
+    )
+
+    class Meta:
+        verbose_name = "Chỉ tiêu"
+        verbose_name_plural = "Chỉ tiêu"
+        ordering = ["plan", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "code"], name="indicator_code_unique_per_plan"),
+            models.CheckConstraint(
+                condition=Q(comparator__in=["none_occurs", "qualitative"]) | Q(target_value__isnull=False),
+                name="indicator_quantitative_has_target",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code}: {self.text[:80]}"
+
+    @property
+    def target_display(self) -> str:
+        if self.comparator in (self.Comparator.NONE_OCCURS, self.Comparator.QUALITATIVE):
+            return self.get_comparator_display()
+        symbol = {"gte": "≥", "lte": "≤", "eq": "="}[self.comparator]
+        value = f"{self.target_value.normalize():f}".replace(".", ",")
+        return f"{symbol} {value}{' ' + self.unit if self.unit and self.unit != '%' else self.unit}"
+
+
+class UserProfile(models.Model):
+    """Which unit a user works for: the root of everything the user may see."""
+
+    class Role(models.TextChoices):
+        OFFICER = "officer", "Cán bộ đơn vị"
+        REVIEWER = "reviewer", "Chuyên viên thẩm định"
+        LEADER = "leader", "Lãnh đạo"
+        ADMIN = "admin", "Quản trị"
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="members", verbose_name="Đơn vị")
+    role = models.CharField("Vai trò", max_length=10, choices=Role.choices, default=Role.OFFICER)
+
+    class Meta:
+        verbose_name = "Hồ sơ người dùng"
+        verbose_name_plural = "Hồ sơ người dùng"
+
+    def __str__(self):
+        return f"{self.user} — {self.unit}"

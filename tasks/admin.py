@@ -1,0 +1,75 @@
+from django.contrib import admin
+
+from tasks.models import Task, TaskGroup, TaskProgress
+
+
+class TaskInline(admin.TabularInline):
+    model = Task
+    extra = 0
+    fields = ["code", "content", "deadline_text", "deliverable"]
+    show_change_link = True
+    fk_name = "parent"
+    verbose_name = "Nhiệm vụ con"
+    verbose_name_plural = "Nhiệm vụ con"
+
+
+class ProgressInline(admin.TabularInline):
+    model = TaskProgress
+    extra = 0
+    fields = ["reported_on", "period_due", "percent", "unit", "note", "created_by"]
+    autocomplete_fields = ["unit"]
+
+
+class DuplicateFilter(admin.SimpleListFilter):
+    title = "nghi trùng"
+    parameter_name = "duplicate"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Nghi trùng"), ("no", "Không trùng")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(duplicate_of__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(duplicate_of__isnull=True)
+        return queryset
+
+
+class ScheduleKindFilter(admin.SimpleListFilter):
+    title = "loại thời hạn"
+    parameter_name = "schedule_kind"
+
+    def lookups(self, request, model_admin):
+        from tasks.deadlines import Kind
+
+        return list(Kind.LABELS.items())
+
+    def queryset(self, request, queryset):
+        return queryset.filter(schedule__kind=self.value()) if self.value() else queryset
+
+
+@admin.register(Task)
+class TaskAdmin(admin.ModelAdmin):
+    list_display = ["code", "short_content", "plan", "group", "lead_text", "deadline_text", "schedule_label"]
+    list_filter = ["plan", "group", ScheduleKindFilter, DuplicateFilter, "lead_units"]
+    search_fields = ["code", "content", "lead_text", "coordinating_text", "deliverable"]
+    autocomplete_fields = ["plan", "group", "parent", "duplicate_of", "lead_units", "coordinating_units"]
+    readonly_fields = ["schedule_label", "unresolved_units"]
+    list_select_related = ["plan", "group"]
+    inlines = [TaskInline, ProgressInline]
+
+    @admin.display(description="Nội dung")
+    def short_content(self, obj):
+        return obj.title[:100]
+
+    @admin.display(description="Thời hạn hiểu là")
+    def schedule_label(self, obj):
+        schedule = obj.parsed_schedule()
+        return schedule.label + (" — cần xác định thời hạn" if schedule.needs_date else "")
+
+
+@admin.register(TaskGroup)
+class TaskGroupAdmin(admin.ModelAdmin):
+    list_display = ["code", "title", "plan", "order"]
+    list_filter = ["plan"]
+    search_fields = ["code", "title"]

@@ -1,0 +1,142 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from plans.models import OrgUnit, Plan
+from tasks.deadlines import Schedule, parse_deadline
+
+
+class TaskGroup(models.Model):
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="groups", verbose_name="Kế hoạch")
+    code = models.CharField("Mã nhóm", max_length=30)
+    title = models.TextField("Tên nhóm")
+    order = models.PositiveIntegerField("Thứ tự", default=0)
+
+    class Meta:
+        verbose_name = "Nhóm nhiệm vụ"
+        verbose_name_plural = "Nhóm nhiệm vụ"
+        ordering = ["plan", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "code"], name="taskgroup_code_unique_per_plan")
+        ]
+
+    def __str__(self):
+        return f"{self.code}. {self.title}"
+
+
+class Task(models.Model):
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="tasks", verbose_name="Kế hoạch")
+    group = models.ForeignKey(
+        TaskGroup, on_delete=models.PROTECT, null=True, blank=True, related_name="tasks", verbose_name="Nhóm"
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="subtasks",
+        verbose_name="Thuộc nhiệm vụ",
+    )
+    code = models.CharField("STT / Mã", max_length=30)
+    order = models.PositiveIntegerField("Thứ tự", default=0)
+    content = models.TextField("Nội dung nhiệm vụ")
+    lead_units = models.ManyToManyField(
+        OrgUnit, blank=True, related_name="led_tasks", verbose_name="Đơn vị chủ trì"
+    )
+    coordinating_units = models.ManyToManyField(
+        OrgUnit, blank=True, related_name="coordinated_tasks", verbose_name="Đơn vị phối hợp"
+    )
+    # The cells as the document writes them: what was resolved to units above, and what could not be.
+    lead_text = models.TextField("Chủ trì (nguyên văn)", blank=True)
+    coordinating_text = models.TextField("Phối hợp (nguyên văn)", blank=True)
+    unresolved_units = models.JSONField("Tên đơn vị chưa xác định", default=list, blank=True)
+    deliverable = models.TextField("Sản phẩm", blank=True)
+    deadline_text = models.CharField("Thời gian (nguyên văn)", max_length=500, blank=True)
+    # Parsed from deadline_text on every save (see save()); stored so lists can filter on its kind.
+    schedule = models.JSONField("Lịch thực hiện", default=dict, editable=False)
+    notes = models.TextField("Ghi chú", blank=True)
+    duplicate_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+        verbose_name="Nghi trùng với",
+        help_text="Dòng này lặp lại nguyên văn một dòng khác của văn bản gốc.",
+    )
+    source_ref = models.CharField("Vị trí trong văn bản", max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = "Nhiệm vụ"
+        verbose_name_plural = "Nhiệm vụ"
+        ordering = ["plan", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "code"], name="task_code_unique_per_plan"),
+            models.CheckConstraint(condition=~Q(code=""), name="task_code_not_empty"),
+        ]
+        indexes = [models.Index(fields=["plan", "group"], name="task_plan_group_idx")]
+
+    def __str__(self):
+        return f"{self.code}. {self.content.splitlines()[0][:80] if self.content else ''}"
+
+    @property
+    def title(self) -> str:
+        return self.content.splitlines()[0] if self.content else ""
+
+    @property
+    def is_suspected_duplicate(self) -> bool:
+        return self.duplicate_of_id is not None
+
+    def parsed_schedule(self) -> Schedule:
+        return Schedule.from_dict(self.schedule) if self.schedule else parse_deadline(self.deadline_text)
+
+    def save(self, *args, **kwargs):
+        self.schedule = parse_deadline(self.deadline_text, period=self.plan.period).to_dict()
+        super().save(*args, **kwargs)
+
+
+class TaskProgress(models.Model):
+    """A progress report on a task; percent 100 means done on `reported_on`.
+
+    For recurring tasks `period_due` names the occurrence it reports on (the due date of that period), so
+    each period has its own status.
+    """
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="progress", verbose_name="Nhiệm vụ")
+    unit = models.ForeignKey(
+        OrgUnit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="Đơn vị báo cáo",
+    )
+    period_due = models.DateField("Kỳ (hạn của kỳ)", null=True, blank=True)
+    reported_on = models.DateField("Ngày")
+    percent = models.PositiveSmallIntegerField("Tiến độ (%)")
+    note = models.TextField("Ghi chú", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="Người cập nhật",
+    )
+    created_at = models.DateTimeField("Thời điểm ghi", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "Cập nhật tiến độ"
+        verbose_name_plural = "Cập nhật tiến độ"
+        ordering = ["task", "reported_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(percent__lte=100), name="taskprogress_percent_max_100"),
+        ]
+        indexes = [models.Index(fields=["task", "period_due"], name="taskprogress_task_period_idx")]
+
+    def __str__(self):
+        return f"{self.task.code} — {self.reported_on:%d/%m/%Y}: {self.percent}%"
+
+    @property
+    def is_completion(self) -> bool:
+        return self.percent == 100
