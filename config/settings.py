@@ -115,3 +115,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
+
+# Password of the demo users (`create_demo_users`); empty: a random one, printed once.
+DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="")

@@ -11,6 +11,8 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.db.models import Q
+
 from plans.models import CollectiveAlias, OrgUnit, UnitAlias
 from plans.text import normalize_name
 
@@ -50,11 +52,8 @@ class UnitDirectory:
 
     def __init__(self, ward: OrgUnit | None):
         self.ward = ward
-        units = list(
-            OrgUnit.objects.filter(ward__isnull=True)
-            .union(OrgUnit.objects.filter(ward=ward) if ward else OrgUnit.objects.none())
-            .order_by("path")
-        )
+        in_scope = Q(ward__isnull=True) | Q(ward=ward) if ward else Q(ward__isnull=True)
+        units = list(OrgUnit.objects.filter(in_scope).order_by("path"))
         aliases = defaultdict(list)
         for alias in UnitAlias.objects.filter(unit__in=[u.pk for u in units]).only("unit_id", "normalized"):
             aliases[alias.unit_id].append(alias.normalized)

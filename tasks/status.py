@@ -76,8 +76,11 @@ def _in_period(schedule: Schedule, records: list, due: date) -> list:
     return [r for r in records if r.period_due == due or (r.period_due is None and r.reported_on >= start)]
 
 
-def status_at(schedule: Schedule, progress: Iterable, at: date) -> TaskStatus:
-    """The status of a task on day `at`; for a recurring task, of the period `at` falls in."""
+def status_at(schedule: Schedule, progress: Iterable, at: date, *, since: date | None = None) -> TaskStatus:
+    """The status of a task on day `at`; for a recurring task, of the period `at` falls in.
+
+    `since` is when the task began to apply (its plan's first day): occurrences before it were never owed.
+    """
     records = sorted(progress, key=lambda r: (r.reported_on, r.percent))
     if schedule.kind == Kind.RECURRING:
         upcoming = due_dates(schedule, at, date(at.year + 2, 12, 31))
@@ -85,7 +88,8 @@ def status_at(schedule: Schedule, progress: Iterable, at: date) -> TaskStatus:
             return _evaluate(None, records, at)
         # A missed occurrence stays "Quá hạn" until it is reported done, even once the next period has begun:
         # that is what a leader needs to see first.
-        past = due_dates(schedule, date(at.year - 1, 1, 1), at - timedelta(days=1))
+        bounds = [d for d in (since, schedule.start) if d]
+        past = due_dates(schedule, max(bounds), at - timedelta(days=1)) if bounds else []
         if past:
             previous = _evaluate(
                 past[-1], _in_period(schedule, records, past[-1]), at, period_of(schedule, past[-1])[0]
@@ -117,6 +121,10 @@ def period_statuses(schedule: Schedule, progress: Iterable, year: int, at: date)
     return result
 
 
+def plan_start(plan) -> date | None:
+    return date(plan.period_start, 1, 1) if plan.period_start else None
+
+
 def task_status(task, at: date) -> TaskStatus:
     """Convenience for one task; lists should prefetch `progress` and call status_at themselves."""
-    return status_at(task.parsed_schedule(), task.progress.all(), at)
+    return status_at(task.parsed_schedule(), task.progress.all(), at, since=plan_start(task.plan))

@@ -1,0 +1,37 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from plans.seed import SeedError
+from tasks.models import Task
+from tasks.seed import SEED_DIR, load_seed_data
+
+
+class Command(BaseCommand):
+    help = "Nạp cây đơn vị, các kế hoạch thật (chỉ tiêu, nhóm, nhiệm vụ) từ fixtures/seed. Chạy lại không đổi gì."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--dir", default=str(SEED_DIR), help="Thư mục dữ liệu (mặc định fixtures/seed).")
+
+    def handle(self, *args, **options):
+        from pathlib import Path
+
+        try:
+            report = load_seed_data(Path(options["dir"]))
+        except SeedError as exc:
+            raise CommandError(f"Không nạp được dữ liệu (không có gì được ghi): {exc}") from exc
+
+        for name, stats in report.items():
+            self.stdout.write(f"{name}: {stats}")
+        notes = sorted({note for stats in report.values() for note in stats.notes})
+        if notes:
+            self.stdout.write(f"Tên đơn vị chưa xác định ({len(notes)}) — giữ nguyên văn trên nhiệm vụ:")
+            for note in notes:
+                self.stdout.write(f"  - {note}")
+        undated = (
+            Task.objects.filter(schedule__needs_date=True).select_related("plan").order_by("plan", "order")
+        )
+        if undated:
+            self.stdout.write(f"Nhiệm vụ cần xác định thời hạn ({len(undated)}):")
+            for task in undated:
+                self.stdout.write(f"  - {task.plan.code} / {task.code}: “{task.deadline_text}”")
+        changed = sum(stats.changed for stats in report.values())
+        self.stdout.write(self.style.SUCCESS(f"Xong: {changed} thay đổi."))

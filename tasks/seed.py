@@ -1,0 +1,164 @@
+"""Load task groups and tasks of a plan from the transcribed seed files, and the whole seed set at once."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from plans.models import Plan
+from plans.seed import (
+    SeedError,
+    Stats,
+    link_basis,
+    load_indicators,
+    load_plan,
+    load_units,
+    require_keys,
+    upsert,
+)
+from plans.units import UnitDirectory
+from tasks.models import Task, TaskGroup
+
+SEED_DIR = Path(settings.BASE_DIR) / "fixtures" / "seed"
+
+GROUP_KEYS = {"code", "title", "order"}
+TASK_KEYS = {
+    "code", "group", "parent", "content", "lead", "coordinating", "deliverable", "deadline", "notes",
+    "duplicate_of", "source_ref", "covers",
+}  # fmt: skip
+
+
+def load_groups(plan: Plan, entries: list[dict], source: str, stats: Stats) -> dict[str, TaskGroup]:
+    groups = {}
+    for index, entry in enumerate(entries, start=1):
+        where = f"{source}, nhóm {entry.get('code', '?')}"
+        require_keys(entry, GROUP_KEYS, {"code", "title"}, where)
+        groups[entry["code"]] = upsert(
+            TaskGroup,
+            {"plan": plan, "code": entry["code"]},
+            {"title": entry["title"], "order": entry.get("order", index)},
+            stats,
+            where,
+        )
+    return groups
+
+
+def load_tasks(plan: Plan, entries: list[dict], source: str, stats: Stats, *, first_order: int = 1):
+    """Upsert tasks by code; resolve their units inside the issuer's ward; link parents and duplicates."""
+    directory = UnitDirectory(plan.issuer.ward)
+    groups = {g.code: g for g in plan.groups.all()}
+    for order, entry in enumerate(entries, start=first_order):
+        where = f"{source}, nhiệm vụ {entry.get('code', '?')}"
+        require_keys(entry, TASK_KEYS, {"code", "content"}, where)
+        group = None
+        if entry.get("group"):
+            group = groups.get(entry["group"])
+            if group is None:
+                raise SeedError(f"{where}: không có nhóm “{entry['group']}” trong kế hoạch {plan.code}.")
+        lead = directory.resolve(entry.get("lead", ""))
+        coordinating = directory.resolve(entry.get("coordinating", ""))
+        unresolved = sorted(
+            set(
+                lead.unresolved
+                + coordinating.unresolved
+                + list(lead.ambiguous)
+                + list(coordinating.ambiguous)
+            )
+        )
+        task = upsert(
+            Task,
+            {"plan": plan, "code": entry["code"]},
+            {
+                "group": group,
+                "order": order,
+                "content": entry["content"].strip(),
+                "lead_text": entry.get("lead", ""),
+                "coordinating_text": entry.get("coordinating", ""),
+                "unresolved_units": unresolved,
+                "deliverable": entry.get("deliverable", ""),
+                "deadline_text": entry.get("deadline", ""),
+                "notes": entry.get("notes", ""),
+                "source_ref": entry.get("source_ref", ""),
+            },
+            stats,
+            where,
+        )
+        _set_units(task.lead_units, lead.units, stats)
+        _set_units(task.coordinating_units, coordinating.units, stats)
+        for name in unresolved:
+            stats.notes.append(f"{plan.code} / {entry['code']}: chưa xác định được đơn vị “{name}”")
+
+    # Links to other rows once every row of the file exists.
+    tasks = {t.code: t for t in plan.tasks.all()}
+    for entry in entries:
+        task = tasks[entry["code"]]
+        for field_name, key in (("parent", "parent"), ("duplicate_of", "duplicate_of")):
+            target_code = entry.get(key, "")
+            target = tasks.get(target_code) if target_code else None
+            if target_code and target is None:
+                raise SeedError(
+                    f"{source}, nhiệm vụ {entry['code']}: không có dòng “{target_code}” để liên kết."
+                )
+            if getattr(task, f"{field_name}_id") != (target.pk if target else None):
+                setattr(task, field_name, target)
+                task.save(update_fields=[field_name])
+                stats.updated += 1
+
+
+def _set_units(manager, units, stats: Stats):
+    if {u.pk for u in manager.all()} != {u.pk for u in units}:
+        manager.set(units)
+        stats.updated += 1
+
+
+def _read(path: Path) -> dict:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise SeedError(f"{path.name}: tệp TOML hỏng — {exc}") from exc
+
+
+@transaction.atomic
+def load_seed_data(seed_dir: Path = SEED_DIR) -> dict[str, Stats]:
+    """Load every seed file in order: units, plans (metadata, then basis links), indicators, groups, tasks,
+    sub-tasks. All or nothing."""
+    report: dict[str, Stats] = {}
+    units_file = seed_dir / "units.toml"
+    if not units_file.exists():
+        raise SeedError(f"Không tìm thấy {units_file}.")
+    report[units_file.name] = load_units(_read(units_file), units_file.name)
+
+    plan_files = sorted(seed_dir.glob("plan_*.toml"))
+    documents = {path.name: _read(path) for path in plan_files}
+    main = {name: doc for name, doc in documents.items() if isinstance(doc.get("plan"), dict)}
+    subtasks = {name: doc for name, doc in documents.items() if isinstance(doc.get("plan"), str)}
+
+    for name, doc in main.items():
+        stats = report.setdefault(name, Stats())
+        for basis_entry in doc.get("basis_plan", []):
+            load_plan(
+                {k: v for k, v in basis_entry.items() if k != "basis"}, full=False, source=name, stats=stats
+            )
+        load_plan({k: v for k, v in doc["plan"].items() if k != "basis"}, full=True, source=name, stats=stats)
+    for name, doc in main.items():
+        stats = report[name]
+        for entry in [*doc.get("basis_plan", []), doc["plan"]]:
+            link_basis(Plan.objects.get(code=entry["code"]), entry.get("basis", []), name, stats)
+    for name, doc in main.items():
+        stats = report[name]
+        plan = Plan.objects.get(code=doc["plan"]["code"])
+        load_indicators(plan, doc.get("indicator", []), name, stats)
+        load_groups(plan, doc.get("group", []), name, stats)
+        load_tasks(plan, doc.get("task", []), name, stats)
+    for name, doc in subtasks.items():
+        stats = report.setdefault(name, Stats())
+        plan = Plan.objects.filter(code=doc["plan"]).first()
+        if plan is None:
+            raise SeedError(f"{name}: không có kế hoạch “{doc['plan']}”.")
+        # Sub-tasks come after the rows of the appendix; their parents are those rows.
+        load_tasks(plan, doc.get("task", []), name, stats, first_order=1000)
+    return report
