@@ -66,3 +66,10 @@ class UserProfileAdmin(admin.ModelAdmin):
     list_filter = ["role"]
     search_fields = ["user__username", "unit__name"]
     autocomplete_fields = ["unit"]
+
+
+@admin.register(UnitAlias)
+class UnitAliasAdmin(admin.ModelAdmin):
+    list_display = ["text", "unit"]
+    search_fields = ["text", "unit__name"]
+    autocomplete_fields = ["unit"]

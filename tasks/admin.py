@@ -73,3 +73,12 @@ class TaskGroupAdmin(admin.ModelAdmin):
     list_display = ["code", "title", "plan", "order"]
     list_filter = ["plan"]
     search_fields = ["code", "title"]
+
+
+@admin.register(TaskProgress)
+class TaskProgressAdmin(admin.ModelAdmin):
+    list_display = ["task", "reported_on", "period_due", "percent", "unit", "created_by"]
+    list_filter = ["task__plan", "reported_on"]
+    search_fields = ["task__code", "task__content", "note"]
+    autocomplete_fields = ["task", "unit"]
+    date_hierarchy = "reported_on"

@@ -1,12 +1,13 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from kpi.seed import load_seed_data
 from plans.seed import SeedError
 from tasks.models import Task
-from tasks.seed import SEED_DIR, load_seed_data
+from tasks.seed import SEED_DIR
 
 
 class Command(BaseCommand):
-    help = "Nạp cây đơn vị, các kế hoạch thật (chỉ tiêu, nhóm, nhiệm vụ) từ fixtures/seed. Chạy lại không đổi gì."
+    help = "Nạp cây đơn vị, các kế hoạch thật (chỉ tiêu, nhóm, nhiệm vụ) và bộ tiêu chí KPI từ fixtures/seed. Chạy lại không đổi gì."
 
     def add_arguments(self, parser):
         parser.add_argument("--dir", default=str(SEED_DIR), help="Thư mục dữ liệu (mặc định fixtures/seed).")

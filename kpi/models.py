@@ -1,0 +1,328 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+from kpi.scoring import Policy, Rank, Result
+from plans.models import OrgUnit, Plan
+from tasks.models import Task
+
+POINTS = {"max_digits": 7, "decimal_places": 2}
+RATIO = {"max_digits": 6, "decimal_places": 4}
+
+
+class LockedError(Exception):
+    """A write to an approved scorecard. Approved months cannot change until a leader reopens them."""
+
+
+class Rubric(models.Model):
+    """A plan's monthly KPI rubric, one version of it. Scorecards point at the version they were scored on,
+    so changing points means a new version and months already scored keep theirs."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="rubrics", verbose_name="Kế hoạch")
+    version = models.PositiveIntegerField("Phiên bản", default=1)
+    name = models.CharField("Tên", max_length=255)
+    total = models.DecimalField("Tổng điểm", default=Decimal("100"), **POINTS)
+    # Scoring policy (defaults from the issue; every number configurable per rubric).
+    late_factor = models.DecimalField(
+        "Hệ số khi hoàn thành chậm",
+        default=Decimal("0.75"),
+        max_digits=4,
+        decimal_places=3,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+    )
+    excellent_from = models.DecimalField("Xuất sắc từ", default=Decimal("90"), **POINTS)
+    good_from = models.DecimalField("Tốt từ", default=Decimal("80"), **POINTS)
+    pass_from = models.DecimalField("Hoàn thành từ", default=Decimal("65"), **POINTS)
+    submission_day = models.PositiveSmallIntegerField(
+        "Hạn nộp (ngày của tháng sau)", default=5, validators=[MinValueValidator(1), MaxValueValidator(28)]
+    )
+    # Who is expected to send a scorecard each month: the base of the ward's completeness rate.
+    units = models.ManyToManyField(
+        OrgUnit, blank=True, related_name="rubrics", verbose_name="Đơn vị được chấm"
+    )
+    created_at = models.DateTimeField("Tạo lúc", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "Bộ tiêu chí KPI"
+        verbose_name_plural = "Bộ tiêu chí KPI"
+        ordering = ["plan", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "version"], name="rubric_version_unique_per_plan"),
+            models.CheckConstraint(
+                condition=Q(excellent_from__gt=models.F("good_from"))
+                & Q(good_from__gt=models.F("pass_from")),
+                name="rubric_bands_ordered",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} (phiên bản {self.version})"
+
+    @property
+    def policy(self) -> Policy:
+        return Policy(self.late_factor, self.excellent_from, self.good_from, self.pass_from)
+
+
+class RubricGroup(models.Model):
+    rubric = models.ForeignKey(
+        Rubric, on_delete=models.CASCADE, related_name="groups", verbose_name="Bộ tiêu chí"
+    )
+    code = models.CharField("Mã nhóm", max_length=10)
+    name = models.CharField("Tên nhóm", max_length=255)
+    max_points = models.DecimalField("Điểm tối đa", **POINTS)
+    order = models.PositiveIntegerField("Thứ tự", default=0)
+
+    class Meta:
+        verbose_name = "Nhóm tiêu chí"
+        verbose_name_plural = "Nhóm tiêu chí"
+        ordering = ["rubric", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["rubric", "code"], name="rubricgroup_code_unique_per_rubric"),
+            models.CheckConstraint(condition=Q(max_points__gt=0), name="rubricgroup_max_points_positive"),
+        ]
+
+    def __str__(self):
+        return f"Nhóm {self.code}. {self.name}"
+
+
+class Criterion(models.Model):
+    class Frequency(models.TextChoices):
+        MONTH = "Tháng", "Tháng"
+        MONTH_QUARTER = "Tháng/Quý", "Tháng/Quý"
+        MONTH_ROUND = "Tháng/Đợt", "Tháng/Đợt"
+
+    group = models.ForeignKey(
+        RubricGroup, on_delete=models.CASCADE, related_name="criteria", verbose_name="Nhóm"
+    )
+    code = models.CharField("Mã tiêu chí", max_length=10)
+    name = models.TextField("Chỉ tiêu/KPI đánh giá")
+    achievement = models.TextField("Mức đạt", blank=True)
+    evidence = models.TextField("Minh chứng", blank=True)
+    frequency = models.CharField(
+        "Tần suất", max_length=12, choices=Frequency.choices, default=Frequency.MONTH
+    )
+    points = models.DecimalField("Điểm", **POINTS)
+    order = models.PositiveIntegerField("Thứ tự", default=0)
+    tasks = models.ManyToManyField(
+        Task, blank=True, related_name="criteria", verbose_name="Nhiệm vụ được đánh giá"
+    )
+
+    class Meta:
+        verbose_name = "Tiêu chí"
+        verbose_name_plural = "Tiêu chí"
+        ordering = ["group__order", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "code"], name="criterion_code_unique_per_group"),
+            models.CheckConstraint(condition=Q(points__gte=0), name="criterion_points_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.code}. {self.name.splitlines()[0][:80]}"
+
+
+class Scorecard(models.Model):
+    class State(models.TextChoices):
+        DRAFT = "draft", "Nháp"
+        SUBMITTED = "submitted", "Đã nộp"
+        REVIEWED = "reviewed", "Đã thẩm định"
+        APPROVED = "approved", "Đã phê duyệt"
+
+    unit = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, related_name="scorecards", verbose_name="Đơn vị"
+    )
+    rubric = models.ForeignKey(
+        Rubric, on_delete=models.PROTECT, related_name="scorecards", verbose_name="Bộ tiêu chí"
+    )
+    month = models.DateField("Tháng", help_text="Ngày đầu tháng.")
+    state = models.CharField("Trạng thái", max_length=10, choices=State.choices, default=State.DRAFT)
+    # Optimistic lock: every save bumps it; a form or import carrying an older number is refused.
+    version = models.PositiveIntegerField("Phiên bản lưu", default=1)
+    submitted_at = models.DateTimeField("Nộp lúc", null=True, blank=True)
+    submitted_on_time = models.BooleanField("Nộp đúng hạn", null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="Người thẩm định",
+    )
+    reviewed_at = models.DateTimeField("Thẩm định lúc", null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="Người phê duyệt",
+    )
+    approved_at = models.DateTimeField("Phê duyệt lúc", null=True, blank=True)
+    # What the leader approved, kept as it was even if the engine's arithmetic ever changes.
+    approved_total = models.DecimalField("Tổng điểm khi phê duyệt", null=True, blank=True, **POINTS)
+    approved_rank = models.CharField(
+        "Xếp loại khi phê duyệt", max_length=10, choices=Rank.choices, blank=True
+    )
+    created_at = models.DateTimeField("Tạo lúc", auto_now_add=True)
+    updated_at = models.DateTimeField("Cập nhật lúc", auto_now=True)
+
+    class Meta:
+        verbose_name = "Phiếu chấm KPI tháng"
+        verbose_name_plural = "Phiếu chấm KPI tháng"
+        ordering = ["-month", "unit__path"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "month", "rubric"], name="scorecard_unique_unit_month_rubric"
+            ),
+            models.CheckConstraint(condition=Q(month__day=1), name="scorecard_month_is_first_day"),
+            models.CheckConstraint(
+                condition=~Q(state="approved") | Q(approved_total__isnull=False) | Q(approved_rank=""),
+                name="scorecard_approved_has_snapshot",
+            ),
+        ]
+        indexes = [models.Index(fields=["month", "state"], name="scorecard_month_state_idx")]
+
+    def __str__(self):
+        return f"{self.unit} — {self.month:%m/%Y}"
+
+    @property
+    def is_locked(self) -> bool:
+        return self.state == self.State.APPROVED
+
+    def _stored_state(self) -> str | None:
+        return Scorecard.objects.filter(pk=self.pk).values_list("state", flat=True).first()
+
+    def save(self, *args, **kwargs):
+        # Once approved, nothing changes the card but scorecard_reopen (which sets _unlocking).
+        unlocking = getattr(self, "_unlocking", False)
+        if not self._state.adding and not unlocking and self._stored_state() == self.State.APPROVED:
+            raise LockedError("Phiếu đã được phê duyệt: không thể sửa. Lãnh đạo cần mở lại phiếu trước.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self._stored_state() == self.State.APPROVED:
+            raise LockedError("Phiếu đã được phê duyệt: không thể xóa.")
+        return super().delete(*args, **kwargs)
+
+    @property
+    def month_label(self) -> str:
+        return f"{self.month:%m/%Y}"
+
+
+class ScoreEntry(models.Model):
+    """One criterion (or one ad-hoc task) of a unit's month."""
+
+    scorecard = models.ForeignKey(
+        Scorecard, on_delete=models.CASCADE, related_name="entries", verbose_name="Phiếu"
+    )
+    criterion = models.ForeignKey(
+        Criterion,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="entries",
+        verbose_name="Tiêu chí",
+    )
+    # Ad-hoc tasks (nhiệm vụ đột xuất) have no criterion: a title, a group and a weight instead.
+    group = models.ForeignKey(RubricGroup, on_delete=models.PROTECT, related_name="+", verbose_name="Nhóm")
+    adhoc_title = models.TextField("Nhiệm vụ đột xuất", blank=True)
+    weight = models.DecimalField("Trọng số", null=True, blank=True, **POINTS)
+    result = models.CharField("Kết quả", max_length=15, choices=Result.choices, default=Result.NOT_APPLICABLE)
+    ratio = models.DecimalField(
+        "Tỷ lệ đạt", null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(1)], **RATIO
+    )
+    self_points = models.DecimalField("Điểm tự chấm", null=True, blank=True, **POINTS)
+    reviewed_points = models.DecimalField("Điểm thẩm định (nhập tay)", null=True, blank=True, **POINTS)
+    review_reason = models.TextField("Lý do điểm thẩm định", blank=True)
+    comment = models.TextField("Nhận xét", blank=True)
+    evidence_note = models.TextField("Minh chứng (ghi chú)", blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "Dòng chấm điểm"
+        verbose_name_plural = "Dòng chấm điểm"
+        ordering = ["group__order", "criterion__order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scorecard", "criterion"],
+                condition=Q(criterion__isnull=False),
+                name="scoreentry_criterion_once_per_card",
+            ),
+            models.CheckConstraint(
+                condition=Q(criterion__isnull=False) | (~Q(adhoc_title="") & Q(weight__gt=0)),
+                name="scoreentry_adhoc_has_title_and_weight",
+            ),
+            models.CheckConstraint(
+                condition=Q(ratio__isnull=True) | (Q(ratio__gte=0) & Q(ratio__lte=1)),
+                name="scoreentry_ratio_0_1",
+            ),
+            models.CheckConstraint(
+                condition=Q(reviewed_points__isnull=True) | ~Q(review_reason=""),
+                name="scoreentry_manual_points_have_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.scorecard} — {self.key}"
+
+    @property
+    def key(self) -> str:
+        return self.criterion.code if self.criterion_id else f"ĐX-{self.pk}"
+
+    @property
+    def is_adhoc(self) -> bool:
+        return self.criterion_id is None
+
+    @property
+    def points(self) -> Decimal:
+        return self.criterion.points if self.criterion_id else self.weight
+
+    def clean(self):
+        if self.result in (Result.PARTIAL, Result.LATE_PARTIAL) and self.ratio is None:
+            raise ValidationError({"ratio": "Cần tỷ lệ đạt (0–1) cho kết quả hoàn thành một phần."})
+        if self.reviewed_points is not None:
+            if not self.review_reason.strip():
+                raise ValidationError({"review_reason": "Điểm thẩm định nhập tay cần ghi lý do."})
+            if self.points is not None and not (0 <= self.reviewed_points <= self.points):
+                raise ValidationError({"reviewed_points": f"Điểm thẩm định phải từ 0 đến {self.points}."})
+
+    def save(self, *args, **kwargs):
+        # The lock is enforced here, under every write path (services, admin, imports), not only in views.
+        if Scorecard.objects.filter(pk=self.scorecard_id, state=Scorecard.State.APPROVED).exists():
+            raise LockedError("Phiếu đã được phê duyệt: không thể sửa. Lãnh đạo cần mở lại phiếu trước.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if Scorecard.objects.filter(pk=self.scorecard_id, state=Scorecard.State.APPROVED).exists():
+            raise LockedError("Phiếu đã được phê duyệt: không thể xóa dòng chấm điểm.")
+        return super().delete(*args, **kwargs)
+
+
+class Transition(models.Model):
+    scorecard = models.ForeignKey(
+        Scorecard, on_delete=models.CASCADE, related_name="transitions", verbose_name="Phiếu"
+    )
+    from_state = models.CharField("Từ", max_length=10, choices=Scorecard.State.choices)
+    to_state = models.CharField("Sang", max_length=10, choices=Scorecard.State.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="Người thực hiện",
+    )
+    at = models.DateTimeField("Lúc", auto_now_add=True)
+    reason = models.TextField("Lý do", blank=True)
+
+    class Meta:
+        verbose_name = "Lịch sử chuyển trạng thái"
+        verbose_name_plural = "Lịch sử chuyển trạng thái"
+        ordering = ["scorecard", "at", "id"]
+
+    def __str__(self):
+        return f"{self.scorecard}: {self.get_from_state_display()} → {self.get_to_state_display()}"

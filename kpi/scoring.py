@@ -1,0 +1,179 @@
+"""The scoring policy: pure arithmetic on Decimals, no database.
+
+A leader signs these numbers and a unit head is judged by them, so: Decimal throughout, no rounding until the
+very end (the total, half-up to two decimals, once), and every number comes from the policy so a ward can
+configure it per rubric.
+
+Rules (issue "KPI engine", from PHỤ LỤC II of 29-KH/ĐU and the product's defaults):
+- done → full points; late → × late_factor; partial (ratio r) → × r; late and partial → × r × late_factor;
+  not done → 0; not applicable → left out of both what was achieved and what was possible.
+- a reviewer may set points by hand within [0, points], with a reason.
+- total = achieved ÷ applicable points × 100; rank from the rounded total.
+- a group with ad-hoc items shares its max points among its applicable items by weight, so the total stays
+  out of 100; groups without ad-hoc items keep their criteria's own points.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import models
+
+ZERO = Decimal("0")
+ONE = Decimal("1")
+HUNDRED = Decimal("100")
+CENT = Decimal("0.01")
+
+
+class Result(models.TextChoices):
+    DONE = "done", "Hoàn thành"
+    LATE = "late", "Hoàn thành chậm"
+    PARTIAL = "partial", "Hoàn thành một phần"
+    LATE_PARTIAL = "late_partial", "Hoàn thành chậm, một phần"
+    NOT_DONE = "not_done", "Không hoàn thành"
+    NOT_APPLICABLE = "not_applicable", "Không áp dụng"
+
+
+PARTIAL_RESULTS = {Result.PARTIAL, Result.LATE_PARTIAL}
+LATE_RESULTS = {Result.LATE, Result.LATE_PARTIAL}
+
+
+class Rank(models.TextChoices):
+    EXCELLENT = "excellent", "Hoàn thành xuất sắc"
+    GOOD = "good", "Hoàn thành tốt"
+    PASS = "pass", "Hoàn thành"
+    FAIL = "fail", "Không hoàn thành"
+
+
+def round2(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Policy:
+    late_factor: Decimal = Decimal("0.75")
+    excellent_from: Decimal = Decimal("90")
+    good_from: Decimal = Decimal("80")
+    pass_from: Decimal = Decimal("65")
+
+    def rank(self, total: Decimal | None) -> str | None:
+        if total is None:
+            return None
+        if total >= self.excellent_from:
+            return Rank.EXCELLENT
+        if total >= self.good_from:
+            return Rank.GOOD
+        if total >= self.pass_from:
+            return Rank.PASS
+        return Rank.FAIL
+
+
+@dataclass(frozen=True)
+class Item:
+    """One line of a unit's month: a criterion, or an ad-hoc task inside a group."""
+
+    key: str  # criterion code ("2.3") or an ad-hoc item's key
+    group: str  # group code
+    points: Decimal  # the criterion's points (for ad-hoc items: their weight)
+    result: str
+    ratio: Decimal | None = None
+    manual_points: Decimal | None = None  # set by a reviewer, with a reason
+    adhoc: bool = False
+
+
+@dataclass(frozen=True)
+class ItemScore:
+    key: str
+    group: str
+    applicable: bool
+    possible: Decimal  # the points this item is worth this month (after ad-hoc sharing)
+    achieved: Decimal
+
+
+@dataclass
+class Score:
+    items: list[ItemScore]
+    applicable: Decimal  # sum of the points of the applicable items
+    achieved: Decimal
+    total: Decimal | None  # rounded, or None when nothing applies
+    rank: str | None
+    groups: dict[str, Decimal] = field(default_factory=dict)  # group code -> points achieved (unrounded)
+    group_possible: dict[str, Decimal] = field(default_factory=dict)
+
+    @property
+    def rank_label(self) -> str:
+        return Rank(self.rank).label if self.rank else "Chưa xếp loại (không có tiêu chí áp dụng)"
+
+
+class ScoringError(ValueError):
+    """An item whose numbers break the policy's rules; the message is for the user, in Vietnamese."""
+
+
+def item_fraction(item: Item, late_factor: Decimal) -> Decimal:
+    """The share (0–1) of its points an item earns from its result."""
+    if item.result in PARTIAL_RESULTS and (item.ratio is None or not (ZERO <= item.ratio <= ONE)):
+        raise ScoringError(f"Tiêu chí {item.key}: tỷ lệ đạt phải từ 0 đến 1.")
+    fraction = {
+        Result.DONE: ONE,
+        Result.LATE: late_factor,
+        Result.PARTIAL: item.ratio,
+        Result.LATE_PARTIAL: (item.ratio or ZERO) * late_factor,
+        Result.NOT_DONE: ZERO,
+    }.get(item.result)
+    if fraction is None:
+        raise ScoringError(f"Tiêu chí {item.key}: kết quả “{item.result}” không hợp lệ.")
+    return fraction
+
+
+def _fraction(item: Item, policy: Policy) -> Decimal:
+    if item.manual_points is not None:
+        if not (ZERO <= item.manual_points <= item.points):
+            raise ScoringError(
+                f"Tiêu chí {item.key}: điểm thẩm định {item.manual_points} phải từ 0 đến {item.points}."
+            )
+        # A manual score is a share of the item's own points, so it stays fair after ad-hoc sharing.
+        return item.manual_points / item.points if item.points else ZERO
+    return item_fraction(item, policy.late_factor)
+
+
+def score(items: list[Item], group_max: dict[str, Decimal], policy: Policy) -> Score:
+    by_group: dict[str, list[Item]] = defaultdict(list)
+    for item in items:
+        by_group[item.group].append(item)
+
+    scored: list[ItemScore] = []
+    groups: dict[str, Decimal] = {}
+    group_possible: dict[str, Decimal] = {}
+    for group, members in by_group.items():
+        applicable = [i for i in members if i.result != Result.NOT_APPLICABLE]
+        fractions = {id(i): _fraction(i, policy) for i in applicable}
+        weight_sum = sum((i.points for i in applicable), ZERO)
+        if any(i.adhoc for i in members):
+            # The group's points are shared by its applicable items by weight. Summed at group level
+            # (max × Σ weight·fraction ÷ Σ weight) so that thirds never leave a residue in the total.
+            possible = group_max[group] if weight_sum else ZERO
+            achieved = (
+                group_max[group] * sum((i.points * fractions[id(i)] for i in applicable), ZERO) / weight_sum
+                if weight_sum
+                else ZERO
+            )
+            share = {id(i): group_max[group] * i.points / weight_sum for i in applicable}
+        else:
+            possible = weight_sum
+            achieved = sum((i.points * fractions[id(i)] for i in applicable), ZERO)
+            share = {id(i): i.points for i in applicable}
+        groups[group], group_possible[group] = achieved, possible
+        for item in members:
+            if item.result == Result.NOT_APPLICABLE:
+                scored.append(ItemScore(item.key, group, False, ZERO, ZERO))
+            else:
+                scored.append(
+                    ItemScore(item.key, group, True, share[id(item)], share[id(item)] * fractions[id(item)])
+                )
+
+    applicable_total = sum(group_possible.values(), ZERO)
+    achieved_total = sum(groups.values(), ZERO)
+    total = round2(achieved_total / applicable_total * HUNDRED) if applicable_total > ZERO else None
+    return Score(scored, applicable_total, achieved_total, total, policy.rank(total), groups, group_possible)

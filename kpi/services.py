@@ -1,0 +1,418 @@
+"""Every write to rubrics and scorecards. Admin, pages, commands and imports all come through here.
+
+`by` is the user acting; None means the system itself (a management command run by an administrator).
+Each transition is stored with who, when, from, to and why; entries keep their history (simple-history).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.utils import OperationalError
+from django.utils import timezone
+
+from kpi.models import Criterion, LockedError, Rubric, RubricGroup, Scorecard, ScoreEntry, Transition
+from kpi.months import next_month
+from kpi.scoring import Result, Score, round2
+from kpi.selectors import ordered_entries, score_entries, scorecard_score
+from plans.access import Role, has_role, unit_in_scope
+from plans.models import OrgUnit, Plan
+
+State = Scorecard.State
+
+
+class WorkflowError(Exception):
+    """A refused operation; the message tells the user why, in Vietnamese."""
+
+
+class ConflictError(WorkflowError):
+    """Someone else saved first, or is working on the card right now."""
+
+
+class PermissionDenied(WorkflowError):
+    pass
+
+
+# --- rubric ----------------------------------------------------------------------------------------------------
+
+
+def rubric_errors(rubric: Rubric) -> list[str]:
+    """What keeps the rubric's points from adding up: criteria to their group's max, groups to the total."""
+    errors = []
+    groups = list(rubric.groups.prefetch_related("criteria"))
+    for group in groups:
+        criteria_sum = sum((c.points for c in group.criteria.all()), Decimal("0"))
+        if criteria_sum != group.max_points:
+            errors.append(
+                f"Nhóm {group.code}: tổng điểm các tiêu chí là {criteria_sum}, phải bằng điểm tối đa của nhóm "
+                f"{group.max_points}."
+            )
+    group_sum = sum((g.max_points for g in groups), Decimal("0"))
+    if group_sum != rubric.total:
+        errors.append(
+            f"Tổng điểm các nhóm là {group_sum}, phải bằng tổng điểm của bộ tiêu chí {rubric.total}."
+        )
+    return errors
+
+
+def split_points(total: Decimal, count: int) -> list[Decimal]:
+    """Equal shares in hundredths, the remainder on the last: 10 / 3 -> 3.33, 3.33, 3.34."""
+    share = (total / count).quantize(Decimal("0.01"), rounding="ROUND_DOWN")
+    return [share] * (count - 1) + [total - share * (count - 1)]
+
+
+@transaction.atomic
+def rubric_create(
+    *, plan: Plan, name: str, groups: list[dict], version: int | None = None, **policy
+) -> Rubric:
+    """groups: [{code, name, max_points, criteria: [{code, name, achievement, evidence, frequency, points?,
+    tasks?}]}]. Criteria without points share their group's max equally. Refused unless the points add up."""
+    if version is None:
+        version = (plan.rubrics.order_by("-version").values_list("version", flat=True).first() or 0) + 1
+    rubric = Rubric(plan=plan, name=name, version=version, **policy)
+    rubric.full_clean()
+    rubric.save()
+    for g_order, group_data in enumerate(groups, start=1):
+        group = RubricGroup(
+            rubric=rubric,
+            code=group_data["code"],
+            name=group_data["name"],
+            max_points=Decimal(str(group_data["max_points"])),
+            order=g_order,
+        )
+        group.full_clean()
+        group.save()
+        criteria = group_data.get("criteria", [])
+        defaults = split_points(group.max_points, len(criteria)) if criteria else []
+        for c_order, (data, default) in enumerate(zip(criteria, defaults, strict=True), start=1):
+            criterion = Criterion(
+                group=group,
+                code=data["code"],
+                name=data["name"],
+                achievement=data.get("achievement", ""),
+                evidence=data.get("evidence", ""),
+                frequency=data.get("frequency", Criterion.Frequency.MONTH),
+                points=Decimal(str(data["points"])) if data.get("points") is not None else default,
+                order=c_order,
+            )
+            criterion.full_clean()
+            criterion.save()
+            if data.get("tasks"):
+                criterion.tasks.set(data["tasks"])
+    errors = rubric_errors(rubric)
+    if errors:
+        raise ValidationError(errors)
+    return rubric
+
+
+@transaction.atomic
+def rubric_set_points(*, rubric: Rubric, points: dict[str, Decimal]) -> Rubric:
+    """Change criterion points in place — only while no month has been scored on this version."""
+    if rubric.scorecards.exists():
+        raise WorkflowError(
+            "Bộ tiêu chí này đã được dùng để chấm điểm: không sửa điểm trực tiếp, hãy tạo phiên bản mới "
+            "(các tháng đã chấm giữ nguyên điểm cũ)."
+        )
+    _apply_points(rubric, points)
+    return rubric
+
+
+@transaction.atomic
+def rubric_new_version(*, rubric: Rubric, points: dict[str, Decimal] | None = None) -> Rubric:
+    """A copy of the rubric with a new version number and, optionally, new criterion points."""
+    groups = []
+    for group in rubric.groups.prefetch_related("criteria__tasks"):
+        groups.append(
+            {
+                "code": group.code,
+                "name": group.name,
+                "max_points": group.max_points,
+                "criteria": [
+                    {
+                        "code": c.code,
+                        "name": c.name,
+                        "achievement": c.achievement,
+                        "evidence": c.evidence,
+                        "frequency": c.frequency,
+                        "points": c.points,
+                        "tasks": list(c.tasks.all()),
+                    }
+                    for c in group.criteria.all()
+                ],
+            }
+        )
+    policy = {
+        field: getattr(rubric, field)
+        for field in ("total", "late_factor", "excellent_from", "good_from", "pass_from", "submission_day")
+    }
+    # Build with the old points (which add up), then apply the new ones and check again.
+    new = rubric_create(plan=rubric.plan, name=rubric.name, groups=groups, **policy)
+    new.units.set(rubric.units.all())
+    if points:
+        _apply_points(new, points)
+    return new
+
+
+def _apply_points(rubric: Rubric, points: dict[str, Decimal]):
+    criteria = {c.code: c for c in Criterion.objects.filter(group__rubric=rubric)}
+    unknown = set(points) - set(criteria)
+    if unknown:
+        raise ValidationError(f"Không có tiêu chí: {', '.join(sorted(unknown))}.")
+    for code, value in points.items():
+        criteria[code].points = Decimal(str(value))
+        criteria[code].full_clean()
+        criteria[code].save(update_fields=["points"])
+    errors = rubric_errors(rubric)
+    if errors:
+        raise ValidationError(errors)
+
+
+# --- scorecards --------------------------------------------------------------------------------------------
+
+
+def submission_deadline(rubric: Rubric, month: date) -> date:
+    following = next_month(month)
+    return following.replace(day=rubric.submission_day)
+
+
+@transaction.atomic
+def scorecard_get_or_create(*, unit: OrgUnit, rubric: Rubric, month: date) -> Scorecard:
+    """The unit's card for the month, with one entry per criterion ("Không áp dụng" until scored)."""
+    card, created = Scorecard.objects.get_or_create(unit=unit, rubric=rubric, month=month.replace(day=1))
+    if created:
+        criteria = Criterion.objects.filter(group__rubric=rubric).select_related("group")
+        ScoreEntry.objects.bulk_create(
+            [
+                ScoreEntry(scorecard=card, criterion=c, group=c.group, result=Result.NOT_APPLICABLE)
+                for c in criteria
+            ]
+        )
+    return card
+
+
+def _lock(scorecard: Scorecard, *, nowait: bool = False) -> Scorecard:
+    """The card's row, locked until the transaction ends (PostgreSQL; SQLite serialises writes anyway)."""
+    try:
+        return (
+            Scorecard.objects.select_for_update(nowait=nowait)
+            .select_related("rubric", "unit")
+            .get(pk=scorecard.pk)
+        )
+    except OperationalError as exc:
+        raise ConflictError("Phiếu đang được người khác xử lý. Vui lòng thử lại sau giây lát.") from exc
+
+
+def _check_version(card: Scorecard, version: int | None):
+    if version is not None and version != card.version:
+        raise ConflictError(
+            f"Phiếu đã được người khác lưu lúc {timezone.localtime(card.updated_at):%H:%M %d/%m/%Y}. "
+            "Nội dung của bạn chưa được ghi: hãy tải lại phiếu rồi nhập lại."
+        )
+
+
+def _require(by, card: Scorecard, roles: tuple[str, ...], action: str):
+    if by is None:
+        return  # the system itself (management commands)
+    if not has_role(by, *roles) or not unit_in_scope(by, card.unit):
+        raise PermissionDenied(f"Bạn không có quyền {action} phiếu của {card.unit.name}.")
+
+
+def _move(card: Scorecard, to: str, by, reason: str = "", **fields):
+    Transition.objects.create(scorecard=card, from_state=card.state, to_state=to, by=by, reason=reason)
+    card.state = to
+    card.version += 1
+    for key, value in fields.items():
+        setattr(card, key, value)
+    card.save()
+
+
+@dataclass
+class EntryInput:
+    result: str
+    ratio: Decimal | None = None
+    comment: str | None = None
+    evidence_note: str | None = None
+    reviewed_points: Decimal | None = None
+    review_reason: str | None = None
+
+
+EDITABLE = {
+    # state -> roles that may change entries in it
+    State.DRAFT: (Role.OFFICER, Role.ADMIN),
+    State.SUBMITTED: (Role.REVIEWER, Role.ADMIN),
+}
+
+
+@transaction.atomic
+def scorecard_update_entries(
+    *, scorecard: Scorecard, by, entries: dict[str, EntryInput], version: int | None
+) -> Scorecard:
+    """Save results of criteria (by code). `version` is the one the editor loaded: a stale one is refused."""
+    card = _lock(scorecard)
+    if card.is_locked:
+        raise LockedError("Phiếu đã được phê duyệt: không thể sửa. Lãnh đạo cần mở lại phiếu trước.")
+    _check_version(card, version)
+    if card.state not in EDITABLE:
+        raise WorkflowError(f"Phiếu đang ở trạng thái “{card.get_state_display()}”: không sửa được.")
+    _require(by, card, EDITABLE[card.state], "sửa")
+    by_code = {e.criterion.code: e for e in card.entries.select_related("criterion") if e.criterion_id}
+    unknown = set(entries) - set(by_code)
+    if unknown:
+        raise WorkflowError(f"Không có tiêu chí: {', '.join(sorted(unknown))}.")
+    for code, data in entries.items():
+        entry = by_code[code]
+        if data.result not in Result.values:
+            raise WorkflowError(f"Tiêu chí {code}: kết quả “{data.result}” không hợp lệ.")
+        entry.result = data.result
+        entry.ratio = data.ratio if data.result in (Result.PARTIAL, Result.LATE_PARTIAL) else None
+        for name in ("comment", "evidence_note"):
+            if getattr(data, name) is not None:
+                setattr(entry, name, getattr(data, name))
+        if card.state == State.SUBMITTED and data.reviewed_points is not None:
+            entry.reviewed_points = data.reviewed_points
+            entry.review_reason = data.review_reason or ""
+        _validate(entry, code)
+        entry.save()
+    card.version += 1
+    card.save()
+    return card
+
+
+def _validate(entry: ScoreEntry, code: str):
+    try:
+        entry.full_clean(exclude=["scorecard", "criterion", "group"])
+    except ValidationError as exc:
+        messages = "; ".join(" ".join(v) for v in exc.message_dict.values())
+        raise WorkflowError(f"Tiêu chí {code}: {messages}") from exc
+
+
+@transaction.atomic
+def scorecard_add_adhoc(
+    *, scorecard: Scorecard, by, group_code: str, title: str, weight: Decimal | None = None,
+    result: str = Result.NOT_DONE, ratio: Decimal | None = None, version: int | None = None,
+) -> ScoreEntry:  # fmt: skip
+    """Add an ad-hoc task (nhiệm vụ đột xuất) to a group of the unit's month. Its weight defaults to the
+    average points of the group's criteria; the group's points are then shared by weight."""
+    card = _lock(scorecard)
+    _check_version(card, version)
+    if card.state not in EDITABLE:
+        raise WorkflowError(
+            f"Phiếu đang ở trạng thái “{card.get_state_display()}”: không thêm được nhiệm vụ."
+        )
+    _require(by, card, (Role.OFFICER, Role.REVIEWER, Role.ADMIN), "thêm nhiệm vụ đột xuất vào")
+    group = card.rubric.groups.filter(code=group_code).first()
+    if group is None:
+        raise WorkflowError(f"Không có nhóm “{group_code}” trong bộ tiêu chí.")
+    if weight is None:
+        criteria = list(group.criteria.all())
+        weight = group.max_points / len(criteria) if criteria else group.max_points
+    entry = ScoreEntry(
+        scorecard=card,
+        group=group,
+        adhoc_title=title.strip(),
+        weight=Decimal(weight),
+        result=result,
+        ratio=ratio,
+    )
+    if not entry.adhoc_title:
+        raise WorkflowError("Nhiệm vụ đột xuất cần có tên.")
+    _validate(entry, entry.adhoc_title)
+    entry.save()
+    card.version += 1
+    card.save()
+    return entry
+
+
+@transaction.atomic
+def scorecard_submit(*, scorecard: Scorecard, by, at: datetime | None = None) -> Scorecard:
+    card = _lock(scorecard)
+    if card.state != State.DRAFT:
+        raise WorkflowError(f"Chỉ nộp được phiếu “Nháp”; phiếu đang “{card.get_state_display()}”.")
+    _require(by, card, (Role.OFFICER, Role.ADMIN), "nộp")
+    at = at or timezone.now()
+    on_time = timezone.localtime(at).date() <= submission_deadline(card.rubric, card.month)
+    _propose_timeliness(card, on_time)
+    # The unit's claim, kept beside whatever the reviewer decides.
+    entries = ordered_entries(card)
+    items = {item.key: item for item in score_entries(card.rubric, entries).items}
+    for entry in entries:
+        item = items[str(entry.pk)]
+        entry.self_points = round2(item.achieved) if item.applicable else None
+        entry.save(update_fields=["self_points"])
+    _move(card, State.SUBMITTED, by, submitted_at=at, submitted_on_time=on_time)
+    return card
+
+
+def _propose_timeliness(card: Scorecard, on_time: bool):
+    """Criterion 7.1 ("Báo cáo định kỳ tháng đúng hạn") is proposed from the submission itself; the reviewer
+    may override it with a reason."""
+    entry = card.entries.filter(criterion__code=TIMELINESS_CRITERION).first()
+    if entry is not None and entry.result == Result.NOT_APPLICABLE:
+        entry.result = Result.DONE if on_time else Result.LATE
+        entry.comment = entry.comment or ("Nộp đúng hạn (tự động)" if on_time else "Nộp muộn (tự động)")
+        entry.save()
+
+
+TIMELINESS_CRITERION = "7.1"
+
+
+@transaction.atomic
+def scorecard_return(*, scorecard: Scorecard, by, reason: str) -> Scorecard:
+    card = _lock(scorecard)
+    if card.state not in (State.SUBMITTED, State.REVIEWED):
+        raise WorkflowError(
+            f"Chỉ trả lại được phiếu đã nộp hoặc đã thẩm định; phiếu đang “{card.get_state_display()}”."
+        )
+    _require(by, card, (Role.REVIEWER, Role.LEADER, Role.ADMIN), "trả lại")
+    if not (reason or "").strip():
+        raise WorkflowError("Trả lại phiếu cần ghi lý do.")
+    _move(card, State.DRAFT, by, reason.strip(), reviewed_by=None, reviewed_at=None)
+    return card
+
+
+@transaction.atomic
+def scorecard_review(*, scorecard: Scorecard, by, reason: str = "") -> Scorecard:
+    card = _lock(scorecard)
+    if card.state != State.SUBMITTED:
+        raise WorkflowError(f"Chỉ thẩm định được phiếu đã nộp; phiếu đang “{card.get_state_display()}”.")
+    _require(by, card, (Role.REVIEWER, Role.ADMIN), "thẩm định")
+    _move(card, State.REVIEWED, by, reason, reviewed_by=by, reviewed_at=timezone.now())
+    return card
+
+
+@transaction.atomic
+def scorecard_approve(*, scorecard: Scorecard, by) -> Scorecard:
+    # nowait: a second leader approving the same card at the same moment is told so at once.
+    card = _lock(scorecard, nowait=True)
+    if card.state != State.REVIEWED:
+        raise WorkflowError(
+            f"Chỉ phê duyệt được phiếu đã thẩm định; phiếu đang “{card.get_state_display()}”."
+        )
+    _require(by, card, (Role.LEADER, Role.ADMIN), "phê duyệt")
+    score: Score = scorecard_score(card)
+    _move(
+        card, State.APPROVED, by, approved_by=by, approved_at=timezone.now(),
+        approved_total=score.total, approved_rank=score.rank or "",
+    )  # fmt: skip
+    return card
+
+
+@transaction.atomic
+def scorecard_reopen(*, scorecard: Scorecard, by, reason: str) -> Scorecard:
+    card = _lock(scorecard)
+    if card.state != State.APPROVED:
+        raise WorkflowError("Chỉ mở lại được phiếu đã phê duyệt.")
+    if by is not None and (not has_role(by, Role.LEADER, Role.ADMIN) or not unit_in_scope(by, card.unit)):
+        raise PermissionDenied("Chỉ lãnh đạo hoặc quản trị được mở lại phiếu đã phê duyệt.")
+    if not (reason or "").strip():
+        raise WorkflowError("Mở lại phiếu cần ghi lý do.")
+    card._unlocking = True
+    _move(
+        card, State.REVIEWED, by, reason.strip(), approved_by=None, approved_at=None, approved_total=None,
+        approved_rank="",
+    )  # fmt: skip
+    return card

@@ -1,0 +1,55 @@
+"""The one place that decides who may see and do what, by role and by position in the org tree.
+
+A user belongs to a unit; everything the user may see lies in that unit's subtree (a city user sees every
+ward). Views, downloads, exports and services all ask here.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from plans.models import OrgUnit, UserProfile
+
+Role = UserProfile.Role
+
+
+def profile_of(user) -> UserProfile | None:
+    if user is None or not user.is_authenticated:
+        return None
+    try:
+        return user.profile
+    except UserProfile.DoesNotExist:
+        return None
+
+
+def role_of(user) -> str | None:
+    if user is not None and user.is_authenticated and user.is_superuser:
+        return Role.ADMIN
+    profile = profile_of(user)
+    return profile.role if profile else None
+
+
+def scope_root(user) -> OrgUnit | None:
+    profile = profile_of(user)
+    return profile.unit if profile else None
+
+
+def unit_in_scope(user, unit: OrgUnit) -> bool:
+    if user is not None and user.is_authenticated and user.is_superuser:
+        return True
+    root = scope_root(user)
+    return root is not None and (unit.path == root.path or unit.path.startswith(root.path + "/"))
+
+
+def units_in_scope(user):
+    """A queryset of every unit the user may see."""
+    if user is not None and user.is_authenticated and user.is_superuser:
+        return OrgUnit.objects.all()
+    root = scope_root(user)
+    if root is None:
+        return OrgUnit.objects.none()
+    return OrgUnit.objects.filter(Q(pk=root.pk) | Q(path__startswith=root.path + "/"))
+
+
+def has_role(user, *roles: str) -> bool:
+    return role_of(user) in roles
