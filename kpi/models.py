@@ -8,6 +8,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from kpi.scoring import Policy, Rank, Result
+from plans.formatting import vn_decimal
 from plans.models import OrgUnit, Plan
 from tasks.models import Task
 
@@ -288,7 +289,9 @@ class ScoreEntry(models.Model):
             if not self.review_reason.strip():
                 raise ValidationError({"review_reason": "Điểm thẩm định nhập tay cần ghi lý do."})
             if self.points is not None and not (0 <= self.reviewed_points <= self.points):
-                raise ValidationError({"reviewed_points": f"Điểm thẩm định phải từ 0 đến {self.points}."})
+                raise ValidationError(
+                    {"reviewed_points": f"Điểm thẩm định phải từ 0 đến {vn_decimal(self.points)}."}
+                )
 
     def save(self, *args, **kwargs):
         # The lock is enforced here, under every write path (services, admin, imports), not only in views.

@@ -21,6 +21,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import models
 
+from plans.formatting import vn_decimal
+
 ZERO = Decimal("0")
 ONE = Decimal("1")
 HUNDRED = Decimal("100")
@@ -131,7 +133,8 @@ def _fraction(item: Item, policy: Policy) -> Decimal:
     if item.manual_points is not None:
         if not (ZERO <= item.manual_points <= item.points):
             raise ScoringError(
-                f"Tiêu chí {item.key}: điểm thẩm định {item.manual_points} phải từ 0 đến {item.points}."
+                f"Tiêu chí {item.key}: điểm thẩm định {vn_decimal(item.manual_points)} phải từ 0 đến "
+                f"{vn_decimal(item.points)}."
             )
         # A manual score is a share of the item's own points, so it stays fair after ad-hoc sharing.
         return item.manual_points / item.points if item.points else ZERO

@@ -14,12 +14,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.utils import OperationalError
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from kpi.models import Criterion, LockedError, Rubric, RubricGroup, Scorecard, ScoreEntry, Transition
 from kpi.months import next_month
 from kpi.scoring import Result, Score, round2
 from kpi.selectors import ordered_entries, score_entries, scorecard_score
 from plans.access import Role, has_role, unit_in_scope
+from plans.formatting import vn_decimal
 from plans.models import OrgUnit, Plan
 
 State = Scorecard.State
@@ -48,13 +50,14 @@ def rubric_errors(rubric: Rubric) -> list[str]:
         criteria_sum = sum((c.points for c in group.criteria.all()), Decimal("0"))
         if criteria_sum != group.max_points:
             errors.append(
-                f"Nhóm {group.code}: tổng điểm các tiêu chí là {criteria_sum}, phải bằng điểm tối đa của nhóm "
-                f"{group.max_points}."
+                f"Nhóm {group.code}: tổng điểm các tiêu chí là {vn_decimal(criteria_sum)}, phải bằng điểm tối đa "
+                f"của nhóm {vn_decimal(group.max_points)}."
             )
     group_sum = sum((g.max_points for g in groups), Decimal("0"))
     if group_sum != rubric.total:
         errors.append(
-            f"Tổng điểm các nhóm là {group_sum}, phải bằng tổng điểm của bộ tiêu chí {rubric.total}."
+            f"Tổng điểm các nhóm là {vn_decimal(group_sum)}, phải bằng tổng điểm của bộ tiêu chí "
+            f"{vn_decimal(rubric.total)}."
         )
     return errors
 
@@ -185,11 +188,13 @@ def scorecard_get_or_create(*, unit: OrgUnit, rubric: Rubric, month: date) -> Sc
     card, created = Scorecard.objects.get_or_create(unit=unit, rubric=rubric, month=month.replace(day=1))
     if created:
         criteria = Criterion.objects.filter(group__rubric=rubric).select_related("group")
-        ScoreEntry.objects.bulk_create(
+        # With history, so an entry's story starts at "Không áp dụng".
+        bulk_create_with_history(
             [
                 ScoreEntry(scorecard=card, criterion=c, group=c.group, result=Result.NOT_APPLICABLE)
                 for c in criteria
-            ]
+            ],
+            ScoreEntry,
         )
     return card
 

@@ -91,3 +91,67 @@ def world(db) -> World:
 @pytest.fixture
 def plan(world):
     return PlanFactory(issuer=world.ubnd)
+
+
+# --- KPI -------------------------------------------------------------------------------------------------------
+
+# The shape of PHỤ LỤC II: group code -> (max points, number of criteria).
+RUBRIC_SHAPE = {
+    "1": (15, 4),
+    "2": (20, 4),
+    "3": (15, 4),
+    "4": (20, 4),
+    "5": (15, 4),
+    "6": (10, 3),
+    "7": (5, 2),
+}
+
+
+@pytest.fixture
+def rubric(plan, world):
+    from kpi.services import rubric_create
+
+    groups = [
+        {
+            "code": code,
+            "name": f"Nhóm {code}",
+            "max_points": max_points,
+            "criteria": [
+                {"code": f"{code}.{i}", "name": f"Tiêu chí {code}.{i}"} for i in range(1, count + 1)
+            ],
+        }
+        for code, (max_points, count) in RUBRIC_SHAPE.items()
+    ]
+    rubric = rubric_create(plan=plan, name="KPI thử", groups=groups)
+    rubric.units.set([world.vhxh, world.police, world.school_mn])
+    return rubric
+
+
+@dataclass
+class People:
+    alice: object  # officer of Phòng VH-XH
+    bob: object  # reviewer, the whole ward
+    charlie: object  # leader, the whole ward
+    dave: object  # officer of the other ward's UBND
+    erin: object  # leader of the other ward
+
+
+@pytest.fixture
+def people(world):
+    from plans.models import UserProfile
+    from tests.factories import UserFactory, UserProfileFactory
+
+    Role = UserProfile.Role
+
+    def person(name, unit, role):
+        user = UserFactory(username=name)
+        UserProfileFactory(user=user, unit=unit, role=role)
+        return user
+
+    return People(
+        alice=person("alice", world.vhxh, Role.OFFICER),
+        bob=person("bob", world.ward, Role.REVIEWER),
+        charlie=person("charlie", world.ward, Role.LEADER),
+        dave=person("dave", world.other_ubnd, Role.OFFICER),
+        erin=person("erin", world.other_ward, Role.LEADER),
+    )

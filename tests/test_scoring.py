@@ -110,7 +110,7 @@ def test_it_refuses_numbers_outside_the_rules():
         month({"1.1": R.PARTIAL}, {"1.1": P("1.2")})
     with pytest.raises(ScoringError, match="tỷ lệ đạt"):
         month({"1.1": R.PARTIAL}, {})
-    with pytest.raises(ScoringError, match=r"điểm thẩm định 4 phải từ 0 đến 3\.75"):
+    with pytest.raises(ScoringError, match="điểm thẩm định 4,00 phải từ 0 đến 3,75"):
         month({}, {}, {"1.1": P("4")})
 
 

@@ -1,0 +1,330 @@
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+
+from kpi.models import LockedError, Scorecard, ScoreEntry, Transition
+from kpi.scoring import Rank, Result
+from kpi.selectors import month_rates, month_summary, scorecard_score
+from kpi.services import (
+    ConflictError,
+    EntryInput,
+    PermissionDenied,
+    WorkflowError,
+    rubric_create,
+    rubric_new_version,
+    rubric_set_points,
+    scorecard_add_adhoc,
+    scorecard_approve,
+    scorecard_get_or_create,
+    scorecard_reopen,
+    scorecard_return,
+    scorecard_review,
+    scorecard_submit,
+    scorecard_update_entries,
+    split_points,
+    submission_deadline,
+)
+
+State = Scorecard.State
+MARCH = date(2026, 3, 1)
+HCM = ZoneInfo("Asia/Ho_Chi_Minh")
+ON_TIME = datetime(2026, 4, 5, 23, 0, tzinfo=HCM)
+LATE = datetime(2026, 4, 6, 8, 0, tzinfo=HCM)
+
+
+@pytest.fixture
+def card(rubric, world):
+    return scorecard_get_or_create(unit=world.vhxh, rubric=rubric, month=MARCH)
+
+
+def fill(card, by, results: dict):
+    return scorecard_update_entries(
+        scorecard=card, by=by, version=card.version, entries={k: EntryInput(**v) for k, v in results.items()}
+    )
+
+
+def test_it_splits_group_points_equally_in_hundredths():
+    assert split_points(Decimal("15"), 4) == [Decimal("3.75")] * 4
+    assert split_points(Decimal("10"), 3) == [Decimal("3.33"), Decimal("3.33"), Decimal("3.34")]
+    assert split_points(Decimal("5"), 2) == [Decimal("2.50")] * 2
+
+
+def test_it_refuses_a_rubric_whose_points_do_not_add_up(plan):
+    groups = [
+        {"code": "1", "name": "A", "max_points": 60, "criteria": [{"code": "1.1", "name": "x", "points": 50}]}
+    ]
+    with pytest.raises(ValidationError) as exc:
+        rubric_create(plan=plan, name="Sai", groups=groups)
+    assert (
+        "Nhóm 1: tổng điểm các tiêu chí là 50,00, phải bằng điểm tối đa của nhóm 60,00." in exc.value.messages
+    )
+    assert "Tổng điểm các nhóm là 60,00, phải bằng tổng điểm của bộ tiêu chí 100,00." in exc.value.messages
+
+
+def test_it_changes_points_only_in_a_new_version_once_a_month_is_scored(rubric, card, people):
+    with pytest.raises(WorkflowError, match="tạo phiên bản mới"):
+        rubric_set_points(rubric=rubric, points={"1.1": Decimal("5"), "1.2": Decimal("2.5")})
+    new = rubric_new_version(rubric=rubric, points={"1.1": Decimal("5"), "1.2": Decimal("2.50")})
+    assert new.version == rubric.version + 1
+    assert new.groups.get(code="1").criteria.get(code="1.1").points == Decimal("5")
+    assert rubric.groups.get(code="1").criteria.get(code="1.1").points == Decimal(
+        "3.75"
+    )  # the old one keeps its
+    assert set(new.units.all()) == set(rubric.units.all())
+    with pytest.raises(ValidationError, match="Nhóm 1"):
+        rubric_new_version(rubric=rubric, points={"1.1": Decimal("9")})
+
+
+def test_it_creates_one_entry_per_criterion_not_applicable_until_scored(card):
+    assert card.entries.count() == 25
+    assert set(card.entries.values_list("result", flat=True)) == {Result.NOT_APPLICABLE}
+    assert scorecard_score(card).total is None
+
+
+def test_it_walks_the_whole_workflow_and_records_every_step(card, people):
+    fill(card, people.alice, {"1.1": {"result": Result.DONE}, "1.2": {"result": Result.LATE}})
+    scorecard_submit(scorecard=card, by=people.alice, at=ON_TIME)
+    scorecard_return(scorecard=card, by=people.bob, reason="Thiếu minh chứng tiêu chí 1.2")
+    card.refresh_from_db()
+    fill(card, people.alice, {"1.2": {"result": Result.DONE, "evidence_note": "Biên bản số 12/BB"}})
+    scorecard_submit(scorecard=card, by=people.alice, at=ON_TIME)
+    scorecard_review(scorecard=card, by=people.bob)
+    scorecard_approve(scorecard=card, by=people.charlie)
+
+    card.refresh_from_db()
+    assert card.state == State.APPROVED
+    assert (card.approved_total, card.approved_rank, card.approved_by) == (
+        Decimal("100.00"),
+        Rank.EXCELLENT,
+        people.charlie,
+    )
+    steps = [(t.from_state, t.to_state, t.by, t.reason) for t in Transition.objects.filter(scorecard=card)]
+    assert steps == [
+        (State.DRAFT, State.SUBMITTED, people.alice, ""),
+        (State.SUBMITTED, State.DRAFT, people.bob, "Thiếu minh chứng tiêu chí 1.2"),
+        (State.DRAFT, State.SUBMITTED, people.alice, ""),
+        (State.SUBMITTED, State.REVIEWED, people.bob, ""),
+        (State.REVIEWED, State.APPROVED, people.charlie, ""),
+    ]
+    entry = card.entries.get(criterion__code="1.2")
+    history = list(entry.history.order_by("history_date", "history_id"))
+
+    def changes(field):
+        values = [getattr(h, field) for h in history]
+        return [v for i, v in enumerate(values) if i == 0 or v != values[i - 1]]
+
+    assert changes("result") == [Result.NOT_APPLICABLE, Result.LATE, Result.DONE]
+    # The unit's claim at each submission: late (3.75 × 0.75), then done.
+    assert changes("self_points") == [None, Decimal("2.81"), Decimal("3.75")]
+    assert entry.self_points == Decimal("3.75")
+
+
+def test_it_locks_an_approved_card_against_every_write_path(card, people):
+    fill(card, people.alice, {"1.1": {"result": Result.DONE}})
+    scorecard_submit(scorecard=card, by=people.alice, at=ON_TIME)
+    scorecard_review(scorecard=card, by=people.bob)
+    scorecard_approve(scorecard=card, by=people.charlie)
+    card.refresh_from_db()
+
+    with pytest.raises(LockedError):
+        fill(card, people.alice, {"1.1": {"result": Result.NOT_DONE}})
+    entry = card.entries.get(criterion__code="1.1")
+    entry.result = Result.NOT_DONE
+    with pytest.raises(LockedError):
+        entry.save()
+    with pytest.raises(LockedError):
+        entry.delete()
+    card.approved_total = Decimal("1")
+    with pytest.raises(LockedError):
+        card.save()
+    with pytest.raises(LockedError):
+        Scorecard.objects.get(pk=card.pk).delete()
+    with pytest.raises(WorkflowError):
+        scorecard_add_adhoc(scorecard=card, by=people.bob, group_code="1", title="Đột xuất")
+    card.refresh_from_db()
+    assert card.entries.get(criterion__code="1.1").result == Result.DONE
+    assert card.approved_total == Decimal("100.00")
+
+    with pytest.raises(PermissionDenied):
+        scorecard_reopen(scorecard=card, by=people.alice, reason="Sửa")
+    with pytest.raises(WorkflowError, match="cần ghi lý do"):
+        scorecard_reopen(scorecard=card, by=people.charlie, reason=" ")
+    scorecard_reopen(scorecard=card, by=people.charlie, reason="Phát hiện sai sót")
+    card.refresh_from_db()
+    assert (card.state, card.approved_total, card.approved_rank) == (State.REVIEWED, None, "")
+
+
+@pytest.mark.parametrize(
+    ("state", "action", "who", "error"),
+    [
+        (State.DRAFT, "review", "bob", WorkflowError),
+        (State.DRAFT, "approve", "charlie", WorkflowError),
+        (State.DRAFT, "return", "bob", WorkflowError),
+        (State.DRAFT, "submit", "bob", PermissionDenied),  # a reviewer does not submit for the unit
+        (State.DRAFT, "submit", "dave", PermissionDenied),  # an officer of another ward
+        (State.SUBMITTED, "submit", "alice", WorkflowError),
+        (State.SUBMITTED, "approve", "charlie", WorkflowError),  # must be reviewed first
+        (State.SUBMITTED, "review", "alice", PermissionDenied),
+        (State.SUBMITTED, "review", "charlie", PermissionDenied),
+        (State.REVIEWED, "approve", "bob", PermissionDenied),
+        (State.REVIEWED, "approve", "erin", PermissionDenied),  # a leader of another ward
+        (State.REVIEWED, "review", "bob", WorkflowError),
+        (State.REVIEWED, "reopen", "charlie", WorkflowError),
+        (State.APPROVED, "return", "bob", WorkflowError),
+        (State.APPROVED, "submit", "alice", WorkflowError),
+    ],
+)
+def test_it_refuses_transitions_out_of_order_or_by_the_wrong_person(card, people, state, action, who, error):
+    if state != State.DRAFT:
+        scorecard_submit(scorecard=card, by=people.alice, at=ON_TIME)
+    if state in (State.REVIEWED, State.APPROVED):
+        scorecard_review(scorecard=card, by=people.bob)
+    if state == State.APPROVED:
+        scorecard_approve(scorecard=card, by=people.charlie)
+    card.refresh_from_db()
+    calls = {
+        "submit": lambda by: scorecard_submit(scorecard=card, by=by),
+        "review": lambda by: scorecard_review(scorecard=card, by=by),
+        "approve": lambda by: scorecard_approve(scorecard=card, by=by),
+        "return": lambda by: scorecard_return(scorecard=card, by=by, reason="Lý do"),
+        "reopen": lambda by: scorecard_reopen(scorecard=card, by=by, reason="Lý do"),
+    }
+    before = Transition.objects.count()
+    with pytest.raises(error):
+        calls[action](getattr(people, who))
+    card.refresh_from_db()
+    assert card.state == state
+    assert Transition.objects.count() == before
+
+
+def test_it_needs_a_reason_to_return_a_card(card, people):
+    scorecard_submit(scorecard=card, by=people.alice, at=ON_TIME)
+    with pytest.raises(WorkflowError, match="cần ghi lý do"):
+        scorecard_return(scorecard=card, by=people.bob, reason="")
+
+
+def test_it_refuses_a_stale_copy_and_keeps_what_was_saved_first(card, people):
+    stale_version = card.version
+    fill(card, people.alice, {"1.1": {"result": Result.DONE}})
+    with pytest.raises(ConflictError, match="đã được người khác lưu"):
+        scorecard_update_entries(
+            scorecard=card,
+            by=people.alice,
+            version=stale_version,
+            entries={"1.1": EntryInput(Result.NOT_DONE)},
+        )
+    assert card.entries.get(criterion__code="1.1").result == Result.DONE
+
+
+def test_it_records_timeliness_and_proposes_criterion_7_1(rubric, world, people):
+    deadline = submission_deadline(rubric, MARCH)
+    assert deadline == date(2026, 4, 5)
+    on_time = scorecard_get_or_create(unit=world.vhxh, rubric=rubric, month=MARCH)
+    late = scorecard_get_or_create(unit=world.police, rubric=rubric, month=MARCH)
+    scorecard_submit(scorecard=on_time, by=people.alice, at=ON_TIME)
+    scorecard_submit(scorecard=late, by=None, at=LATE)
+    on_time.refresh_from_db()
+    late.refresh_from_db()
+    assert (on_time.submitted_on_time, late.submitted_on_time) == (True, False)
+    assert on_time.entries.get(criterion__code="7.1").result == Result.DONE
+    assert late.entries.get(criterion__code="7.1").result == Result.LATE
+    # The reviewer overrides the proposal, by hand and with a reason.
+    scorecard_update_entries(
+        scorecard=late, by=people.bob, version=late.version,
+        entries={"7.1": EntryInput(Result.LATE, reviewed_points=Decimal("2.5"), review_reason="Trễ do lỗi hệ thống")},
+    )  # fmt: skip
+    assert scorecard_score(late).total == Decimal("100.00")
+    rates = month_rates(rubric, MARCH)
+    assert (rates.expected, rates.submitted, rates.on_time) == (3, 2, 1)
+    assert rates.completeness == Decimal(2) / 3 * 100
+    assert rates.timeliness == Decimal(50)
+
+
+def test_it_refuses_manual_points_without_a_reason_or_above_the_criterion(card, people):
+    scorecard_submit(scorecard=card, by=people.alice, at=ON_TIME)
+    card.refresh_from_db()
+    with pytest.raises(WorkflowError, match="cần ghi lý do"):
+        scorecard_update_entries(
+            scorecard=card, by=people.bob, version=card.version,
+            entries={"1.1": EntryInput(Result.DONE, reviewed_points=Decimal("2"))},
+        )  # fmt: skip
+    with pytest.raises(WorkflowError, match="từ 0 đến 3,75"):
+        scorecard_update_entries(
+            scorecard=card, by=people.bob, version=card.version,
+            entries={"1.1": EntryInput(Result.DONE, reviewed_points=Decimal("4"), review_reason="x")},
+        )  # fmt: skip
+
+
+def test_it_adds_ad_hoc_tasks_that_share_their_groups_points(card, people):
+    fill(card, people.alice, {"7.1": {"result": Result.DONE}, "7.2": {"result": Result.DONE}})
+    scorecard_add_adhoc(
+        scorecard=card,
+        by=people.alice,
+        group_code="7",
+        title="Báo cáo đột xuất vụ việc",
+        result=Result.NOT_DONE,
+    )
+    result = scorecard_score(card)
+    assert result.group_possible["7"] == Decimal("5")
+    assert result.groups["7"] == Decimal("5") * 2 / 3
+    assert result.total == Decimal("66.67")
+
+
+def test_it_summarises_a_month_in_a_fixed_number_of_queries(
+    rubric, world, people, django_assert_max_num_queries
+):
+    for unit in (world.vhxh, world.police):
+        card = scorecard_get_or_create(unit=unit, rubric=rubric, month=MARCH)
+        fill(
+            card,
+            None,
+            {"1.1": {"result": Result.DONE}, "2.1": {"result": Result.PARTIAL, "ratio": Decimal("0.5")}},
+        )
+    with django_assert_max_num_queries(4):
+        rows = month_summary(rubric, MARCH)
+    # 1.1 done (3.75) + 2.1 half done (2.50 of 5): 6.25 of 8.75 applicable points.
+    assert [(r.unit, r.state, r.score and r.score.total) for r in rows] == [
+        (world.police, State.DRAFT, Decimal("71.43")),
+        (world.school_mn, None, None),
+        (world.vhxh, State.DRAFT, Decimal("71.43")),
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_it_refuses_a_second_approval_while_the_first_holds_the_row(rubric, world, people):
+    import threading
+
+    from django.db import connections, transaction
+
+    card = scorecard_get_or_create(unit=world.vhxh, rubric=rubric, month=MARCH)
+    scorecard_submit(scorecard=card, by=people.alice, at=ON_TIME)
+    scorecard_review(scorecard=card, by=people.bob)
+    errors = []
+    locked, release = threading.Event(), threading.Event()
+
+    def first_leader():
+        with transaction.atomic():
+            Scorecard.objects.select_for_update().get(pk=card.pk)
+            locked.set()
+            release.wait(10)
+        connections.close_all()
+
+    thread = threading.Thread(target=first_leader)
+    thread.start()
+    locked.wait(10)
+    try:
+        scorecard_approve(scorecard=card, by=people.charlie)
+    except ConflictError as exc:
+        errors.append(str(exc))
+    release.set()
+    thread.join()
+    assert errors == ["Phiếu đang được người khác xử lý. Vui lòng thử lại sau giây lát."]
+    card.refresh_from_db()
+    assert card.state == State.REVIEWED
+    scorecard_approve(scorecard=card, by=people.charlie)  # once the lock is gone, it goes through
+    assert ScoreEntry.objects.filter(scorecard=card).count() == 25
