@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from kpi.models import Rubric, Scorecard, ScoreEntry
+from kpi.models import Rubric, RubricGroup, Scorecard, ScoreEntry
 from kpi.scoring import Item, Score, score
 
 
@@ -55,24 +56,30 @@ class SummaryRow:
 
 
 def month_summary(rubric: Rubric, month: date, units=None) -> list[SummaryRow]:
-    """One row per unit expected by the rubric (or the units given), with its card and score: three queries."""
+    """One row per unit expected by the rubric (or the units given), with its card and score, in a fixed
+    number of queries. A card scored on an older version of the plan's rubric is scored with that version."""
     units = list(units if units is not None else rubric.units.order_by("path"))
-    cards = {
-        c.unit_id: c
-        for c in Scorecard.objects.filter(rubric=rubric, month=month, unit__in=units).select_related("unit")
-    }
-    entries: dict[int, list[ScoreEntry]] = {}
+    cards: dict[int, Scorecard] = {}
+    for card in (
+        Scorecard.objects.filter(rubric__plan_id=rubric.plan_id, month=month, unit__in=units)
+        .select_related("unit", "rubric")
+        .order_by("rubric__version")
+    ):
+        cards[card.unit_id] = card  # the newest version wins if a unit has two
+    entries: dict[int, list[ScoreEntry]] = defaultdict(list)
     for entry in (
         ScoreEntry.objects.filter(scorecard__in=cards.values())
         .select_related("criterion", "group")
         .order_by("id")
     ):
-        entries.setdefault(entry.scorecard_id, []).append(entry)
-    group_max = {g.code: g.max_points for g in rubric.groups.all()}
+        entries[entry.scorecard_id].append(entry)
+    group_max: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    for group in RubricGroup.objects.filter(rubric__in={c.rubric_id for c in cards.values()}):
+        group_max[group.rubric_id][group.code] = group.max_points
     rows = []
     for unit in units:
         card = cards.get(unit.pk)
-        card_score = score_entries(rubric, entries.get(card.pk, []), group_max) if card else None
+        card_score = score_entries(card.rubric, entries[card.pk], group_max[card.rubric_id]) if card else None
         rows.append(SummaryRow(unit, card, card_score))
     return rows
 
@@ -98,3 +105,14 @@ def month_rates(rubric: Rubric, month: date) -> Rates:
         state=Scorecard.State.DRAFT
     )
     return Rates(expected, cards.count(), cards.filter(submitted_on_time=True).count())
+
+
+def latest_rubrics(*, ward=None) -> list[Rubric]:
+    """The newest version of each plan's rubric (of plans issued in `ward`, if given)."""
+    rubrics = Rubric.objects.select_related("plan__issuer").order_by("plan_id", "-version")
+    if ward is not None:
+        rubrics = rubrics.filter(plan__issuer__ward=ward)
+    latest = {}
+    for rubric in rubrics:
+        latest.setdefault(rubric.plan_id, rubric)
+    return list(latest.values())

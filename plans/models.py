@@ -50,6 +50,9 @@ class OrgUnit(models.Model):
     is_demo = models.BooleanField(
         "Dữ liệu minh họa", default=False, help_text="Đơn vị đặt ra để chạy thử, không phải đơn vị thật."
     )
+    # Normalised name and short name (plans.text.normalize_name), kept on save for indexed look-ups.
+    name_key = models.CharField(max_length=255, editable=False, db_index=True, default="")
+    short_name_key = models.CharField(max_length=120, editable=False, db_index=True, default="")
     # Codes from the root down ("HN/LB/LB-UBND"): subtree look-ups without recursive queries.
     path = models.CharField("Đường dẫn", max_length=500, editable=False, db_index=True)
     # The nearest ward at or above the unit, kept with the path: scoping and collectives ("các trường" of
@@ -95,6 +98,7 @@ class OrgUnit(models.Model):
     def save(self, *args, **kwargs):
         old_path, old_ward_id = self.path, self.ward_id
         self.path = self.compute_path()
+        self.name_key, self.short_name_key = normalize_name(self.name), normalize_name(self.short_name)
         is_new_ward = self.kind == self.Kind.WARD and self.pk is None
         if self.kind != self.Kind.WARD:
             self.ward = (

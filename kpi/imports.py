@@ -1,0 +1,346 @@
+"""Import months scored before the product existed, from the Excel sheets wards keep.
+
+One row per unit × month × criterion: Tháng | Đơn vị | Mã tiêu chí | Kết quả | Tỷ lệ đạt | Điểm thẩm định | Ghi chú |
+Minh chứng. Every row is checked first and every problem is reported with its row and column; only a file
+without a single problem is written, in one transaction. Imported cards arrive reviewed, ready for approval.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from django.db import transaction
+
+from kpi.models import Criterion, Rubric, Scorecard, ScoreEntry, Transition
+from kpi.months import MonthError, parse_month
+from kpi.scoring import Result
+from kpi.services import scorecard_get_or_create
+from plans.formatting import vn_decimal
+from plans.models import OrgUnit
+from plans.selectors import find_units
+from plans.text import normalize_name
+
+COLUMNS = {
+    "month": "Tháng",
+    "unit": "Đơn vị",
+    "criterion": "Mã tiêu chí",
+    "result": "Kết quả",
+    "ratio": "Tỷ lệ đạt",
+    "points": "Điểm thẩm định",
+    "note": "Ghi chú",
+    "evidence": "Minh chứng",
+}
+REQUIRED = ("month", "unit", "criterion", "result")
+RESULTS = {normalize_name(label): value for value, label in Result.choices}
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read (not an xlsx, encrypted, no header)."""
+
+
+@dataclass
+class RowError:
+    sheet: str
+    row: int
+    column: str
+    message: str
+
+    def __str__(self):
+        return f"Trang “{self.sheet}”, dòng {self.row}, cột “{self.column}”: {self.message}"
+
+
+@dataclass
+class Row:
+    number: int
+    month: date
+    unit: OrgUnit
+    criterion: Criterion
+    result: str
+    ratio: Decimal | None
+    points: Decimal | None
+    note: str
+    evidence: str
+
+
+@dataclass
+class ImportReport:
+    errors: list[RowError] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
+    created: int = 0
+    updated: int = 0
+    written: bool = False
+
+    @property
+    def cards(self) -> int:
+        return len({(r.unit.pk, r.month) for r in self.rows})
+
+
+def read_sheet(path: Path) -> tuple[str, list[tuple[int, dict]]]:
+    """(sheet name, [(row number, {column key: value})]) from the first sheet with the expected header."""
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise ImportFileError(
+            "Tệp không phải là bảng tính Excel .xlsx đọc được (có thể hỏng, có mật khẩu hoặc sai định dạng)."
+        ) from exc
+    try:
+        for sheet in workbook.worksheets:
+            rows = sheet.iter_rows(values_only=True)
+            header_at, columns = None, {}
+            for number, values in enumerate(rows, start=1):
+                labels = {normalize_name(str(v)): i for i, v in enumerate(values) if v not in (None, "")}
+                if (
+                    normalize_name(COLUMNS["criterion"]) in labels
+                    and normalize_name(COLUMNS["month"]) in labels
+                ):
+                    header_at = number
+                    columns = {
+                        k: labels[normalize_name(t)]
+                        for k, t in COLUMNS.items()
+                        if normalize_name(t) in labels
+                    }
+                    break
+                if number > 20:
+                    break
+            if header_at is None:
+                continue
+            missing = [COLUMNS[k] for k in REQUIRED if k not in columns]
+            if missing:
+                raise ImportFileError(f"Trang “{sheet.title}” thiếu cột bắt buộc: {', '.join(missing)}.")
+            data = []
+            for number, values in enumerate(rows, start=header_at + 1):
+                cells = {k: (values[i] if i < len(values) else None) for k, i in columns.items()}
+                if all(v in (None, "") for v in cells.values()):
+                    continue
+                data.append((number, cells))
+            if not data:
+                raise ImportFileError(f"Trang “{sheet.title}” không có dòng dữ liệu nào dưới dòng tiêu đề.")
+            return sheet.title, data
+    finally:
+        workbook.close()
+    raise ImportFileError(
+        "Không tìm thấy dòng tiêu đề có các cột " + ", ".join(COLUMNS[k] for k in REQUIRED) + " trong tệp."
+    )
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _month(value) -> date:
+    if isinstance(value, datetime | date):
+        return date(value.year, value.month, 1)
+    return parse_month(_text(value))
+
+
+def _decimal(value) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    text = _text(value).replace(",", ".")
+    percent = text.endswith("%")
+    try:
+        number = Decimal(text.rstrip("%").strip())
+    except InvalidOperation as exc:
+        raise ValueError(f"“{_text(value)}” không phải là số.") from exc
+    return number / 100 if percent else number
+
+
+def _formula_like(value) -> bool:
+    return (
+        isinstance(value, str) and value.strip()[:1] in ("=", "+", "@") and not re.fullmatch(r"\+?\d+", value)
+    )
+
+
+def validate(path: Path, *, rubric: Rubric | None = None, within: OrgUnit | None = None) -> ImportReport:
+    """Check every row; write nothing."""
+    report = ImportReport()
+    sheet, data = read_sheet(path)
+    unit_cache: dict[str, OrgUnit | str] = {}
+    rubric_of_unit: dict[int, Rubric | str] = {}
+    criteria_of: dict[int, dict[str, Criterion]] = {}
+    seen: set[tuple] = set()
+
+    def fail(number, key, message):
+        report.errors.append(RowError(sheet, number, COLUMNS[key], message))
+
+    for number, cells in data:
+        row_errors = len(report.errors)
+        for key, value in cells.items():
+            if _formula_like(value):
+                fail(number, key, f"ô bắt đầu bằng “{value.strip()[0]}” (giống công thức) — không nhận.")
+        if len(report.errors) > row_errors:
+            continue
+        try:
+            month = _month(cells["month"])
+        except MonthError as exc:
+            fail(number, "month", str(exc))
+            month = None
+        unit_name = _text(cells["unit"])
+        if unit_name not in unit_cache:
+            units = find_units(unit_name, within=within) if unit_name else []
+            if not units:
+                unit_cache[unit_name] = (
+                    f"không tìm thấy đơn vị “{unit_name}”." if unit_name else "thiếu tên đơn vị."
+                )
+            elif len(units) > 1:
+                unit_cache[unit_name] = (
+                    f"“{unit_name}” chỉ nhiều đơn vị ({'; '.join(u.name for u in units[:3])}…): ghi rõ hơn."
+                )
+            else:
+                unit_cache[unit_name] = units[0]
+        unit = unit_cache[unit_name]
+        if isinstance(unit, str):
+            fail(number, "unit", unit)
+            unit = None
+        card_rubric = None
+        if unit is not None:
+            if unit.pk not in rubric_of_unit:
+                rubric_of_unit[unit.pk] = rubric or _rubric_for(unit)
+            card_rubric = rubric_of_unit[unit.pk]
+            if isinstance(card_rubric, str):
+                fail(number, "unit", card_rubric)
+                card_rubric = None
+        criterion = None
+        code = _text(cells["criterion"])
+        if card_rubric is not None:
+            if card_rubric.pk not in criteria_of:
+                criteria_of[card_rubric.pk] = _criteria(card_rubric)
+            criterion = criteria_of[card_rubric.pk].get(code)
+            if criterion is None:
+                fail(number, "criterion", f"bộ tiêu chí không có mã “{code}”.")
+        result = RESULTS.get(normalize_name(_text(cells["result"])))
+        if result is None:
+            labels = ", ".join(label for _, label in Result.choices)
+            fail(
+                number,
+                "result",
+                f"kết quả “{_text(cells['result'])}” không hợp lệ; dùng một trong: {labels}.",
+            )
+        ratio = points = None
+        try:
+            ratio = _decimal(cells.get("ratio"))
+            if ratio is not None and not (0 <= ratio <= 1):
+                fail(
+                    number, "ratio", f"tỷ lệ đạt {_text(cells['ratio'])} phải từ 0 đến 1 (hoặc ghi dạng 80%)."
+                )
+        except ValueError as exc:
+            fail(number, "ratio", str(exc))
+        if result in (Result.PARTIAL, Result.LATE_PARTIAL) and ratio is None:
+            fail(number, "ratio", "kết quả “một phần” cần tỷ lệ đạt.")
+        try:
+            points = _decimal(cells.get("points"))
+        except ValueError as exc:
+            fail(number, "points", str(exc))
+        note = _text(cells.get("note"))
+        if points is not None:
+            if criterion is not None and not (0 <= points <= criterion.points):
+                fail(
+                    number, "points",
+                    f"điểm {vn_decimal(points)} vượt quá khoảng 0–{vn_decimal(criterion.points)} của tiêu chí {code}.",
+                )  # fmt: skip
+            if not note:
+                fail(number, "note", "điểm thẩm định nhập tay cần ghi lý do ở cột Ghi chú.")
+        if month and unit and criterion:
+            if (unit.pk, month, code) in seen:
+                fail(
+                    number, "criterion", f"tiêu chí {code} của đơn vị này trong tháng này đã có ở dòng trên."
+                )
+            seen.add((unit.pk, month, code))
+        if len(report.errors) == row_errors:
+            report.rows.append(
+                Row(number, month, unit, criterion, result, ratio, points, note, _text(cells.get("evidence")))
+            )
+
+    # Approved months are never overwritten: one query for all the cards the file touches.
+    approved = set(
+        Scorecard.objects.filter(
+            state=Scorecard.State.APPROVED,
+            unit__in={r.unit.pk for r in report.rows},
+            month__in={r.month for r in report.rows},
+        ).values_list("unit_id", "month", "rubric_id")
+    )
+    for row in list(report.rows):
+        if (row.unit.pk, row.month, row.criterion.group.rubric_id) in approved:
+            fail(
+                row.number,
+                "month",
+                f"tháng {row.month:%m/%Y} của {row.unit.name} đã được phê duyệt: không nhập đè.",
+            )
+            report.rows.remove(row)
+    report.errors.sort(key=lambda e: e.row)
+    return report
+
+
+def _criteria(rubric: Rubric) -> dict[str, Criterion]:
+    return {c.code: c for c in Criterion.objects.filter(group__rubric=rubric).select_related("group__rubric")}
+
+
+def _rubric_for(unit: OrgUnit) -> Rubric | str:
+    rubrics = Rubric.objects.filter(units=unit).order_by("plan_id", "-version")
+    latest = {}
+    for rubric in rubrics:
+        latest.setdefault(rubric.plan_id, rubric)
+    if not latest:
+        return f"{unit.name} không thuộc bộ tiêu chí KPI nào."
+    if len(latest) > 1:
+        return f"{unit.name} thuộc nhiều bộ tiêu chí; hãy chọn kế hoạch (--plan)."
+    return next(iter(latest.values()))
+
+
+@transaction.atomic
+def import_assessments(
+    path: Path, *, dry_run: bool = False, rubric: Rubric | None = None, within=None, source=""
+):
+    report = validate(path, rubric=rubric, within=within)
+    if report.errors:
+        return report
+    if dry_run:
+        keys = {(r.unit.pk, r.month, r.criterion.group.rubric_id) for r in report.rows}
+        existing = set(
+            Scorecard.objects.filter(
+                unit__in={k[0] for k in keys}, month__in={k[1] for k in keys}
+            ).values_list("unit_id", "month", "rubric_id")
+        )
+        report.updated = len(keys & existing)
+        report.created = len(keys) - report.updated
+        return report
+    by_card: dict[tuple, list[Row]] = defaultdict(list)
+    for row in report.rows:
+        by_card[(row.unit.pk, row.month, row.criterion.group.rubric_id)].append(row)
+    for (_, month, _), rows in by_card.items():
+        unit, card_rubric = rows[0].unit, rows[0].criterion.group.rubric
+        existed = Scorecard.objects.filter(unit=unit, rubric=card_rubric, month=month).exists()
+        card = scorecard_get_or_create(unit=unit, rubric=card_rubric, month=month)
+        report.updated += existed
+        report.created += not existed
+        mentioned = {row.criterion.pk: row for row in rows}
+        for entry in card.entries.filter(criterion__isnull=False):
+            row = mentioned.get(entry.criterion_id)
+            # Criteria the rows do not mention did not apply to the unit that month.
+            entry.result = row.result if row else Result.NOT_APPLICABLE
+            entry.ratio = row.ratio if row and row.result in (Result.PARTIAL, Result.LATE_PARTIAL) else None
+            entry.reviewed_points = row.points if row else None
+            entry.review_reason = row.note if row and row.points is not None else ""
+            entry.comment = row.note if row else ""
+            entry.evidence_note = row.evidence if row else ""
+            entry.full_clean(exclude=["scorecard", "criterion", "group"])
+            entry.save()
+        ScoreEntry.objects.filter(scorecard=card, criterion__isnull=True).delete()
+        if card.state != Scorecard.State.REVIEWED:
+            Transition.objects.create(
+                scorecard=card, from_state=card.state, to_state=Scorecard.State.REVIEWED, by=None,
+                reason=f"Nhập điểm các tháng trước từ tệp {source or path.name}",
+            )  # fmt: skip
+            card.state = Scorecard.State.REVIEWED
+        card.version += 1
+        card.save()
+    report.written = True
+    return report
