@@ -125,7 +125,7 @@ BAD = [
 def test_it_refuses_a_file_with_any_bad_row_and_writes_nothing(rubric, world, tmp_path, bad, column, message):
     path = workbook(tmp_path / "bad.xlsx", [*GOOD_ROWS, bad])
     err = StringIO()
-    with pytest.raises(CommandError, match="1 lỗi trong bad.xlsx. Không có gì được ghi."):
+    with pytest.raises(CommandError, match=r"1 lỗi trong bad\.xlsx\. Không có gì được ghi\."):
         call_command("import_assessments", str(path), stdout=StringIO(), stderr=err)
     # The title rows push the header to row 3, so the bad row (the 8th of data) is row 11.
     assert f"Trang “Điểm KPI”, dòng 11, cột “{column}”: " in err.getvalue()
