@@ -1,0 +1,81 @@
+from datetime import date
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+from kpi.scoring import Result
+from kpi.services import (
+    EntryInput,
+    scorecard_approve,
+    scorecard_get_or_create,
+    scorecard_review,
+    scorecard_submit,
+    scorecard_update_entries,
+)
+from tests.factories import TaskFactory, TaskGroupFactory, TaskProgressFactory, UserFactory
+
+
+@pytest.fixture
+def admin_client_(client, db):
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    return client
+
+
+@pytest.fixture
+def approved_card(rubric, world, people):
+    card = scorecard_get_or_create(unit=world.vhxh, rubric=rubric, month=date(2026, 3, 1))
+    scorecard_update_entries(
+        scorecard=card, by=people.alice, version=card.version, entries={"1.1": EntryInput(Result.DONE)}
+    )
+    scorecard_submit(scorecard=card, by=people.alice)
+    scorecard_review(scorecard=card, by=people.bob)
+    return scorecard_approve(scorecard=card, by=people.charlie)
+
+
+def test_it_opens_every_admin_list_and_change_page(admin_client_, approved_card, plan):
+    group = TaskGroupFactory(plan=plan)
+    task = TaskFactory(plan=plan, group=group)
+    TaskProgressFactory(task=task, reported_on=date(2026, 3, 1), percent=20)
+    for model, model_admin in admin.site._registry.items():
+        meta = model._meta
+        url = reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist")
+        response = admin_client_.get(url)
+        assert response.status_code == 200, url
+        obj = model_admin.get_queryset(response.wsgi_request).first()
+        if obj is not None:
+            change = reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[obj.pk])
+            assert admin_client_.get(change).status_code == 200, change
+
+
+def test_it_shows_an_approved_card_read_only(admin_client_, approved_card):
+    url = reverse("admin:kpi_scorecard_change", args=[approved_card.pk])
+    page = admin_client_.get(url)
+    assert page.status_code == 200
+    assert 'name="_save"' not in page.content.decode()
+    assert admin_client_.post(url, {}).status_code == 403
+
+
+def test_it_refuses_group_points_that_do_not_add_up(admin_client_, rubric):
+    group = rubric.groups.get(code="7")
+    criteria = list(group.criteria.order_by("order"))
+    url = reverse("admin:kpi_rubricgroup_change", args=[group.pk])
+    data = {
+        "code": group.code, "name": group.name, "order": group.order,
+        "criteria-TOTAL_FORMS": "2", "criteria-INITIAL_FORMS": "2", "criteria-MIN_NUM_FORMS": "0",
+        "criteria-MAX_NUM_FORMS": "1000",
+    }  # fmt: skip
+    for i, (criterion, points) in enumerate(zip(criteria, ["3.00", "3.00"], strict=True)):
+        data.update(
+            {
+                f"criteria-{i}-id": criterion.pk, f"criteria-{i}-group": group.pk, f"criteria-{i}-code": criterion.code,
+                f"criteria-{i}-name": criterion.name, f"criteria-{i}-frequency": "Tháng",
+                f"criteria-{i}-points": points, f"criteria-{i}-order": i + 1,
+            }
+        )  # fmt: skip
+    response = admin_client_.post(url, data)
+    assert response.status_code == 200
+    assert (
+        "Các tiêu chí cộng lại 6,00 điểm, phải bằng điểm tối đa của nhóm 5,00." in response.content.decode()
+    )
+    assert [c.points for c in group.criteria.order_by("order")] == [c.points for c in criteria]
