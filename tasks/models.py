@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -113,7 +114,7 @@ class TaskProgress(models.Model):
     )
     period_due = models.DateField("Kỳ (hạn của kỳ)", null=True, blank=True)
     reported_on = models.DateField("Ngày")
-    percent = models.PositiveSmallIntegerField("Tiến độ (%)")
+    percent = models.PositiveSmallIntegerField("Tiến độ (%)", validators=[MaxValueValidator(100)])
     note = models.TextField("Ghi chú", blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
