@@ -48,6 +48,9 @@ class Schedule:
     kind: str
     text: str = ""
     due: date | None = None  # ONCE: the date; RANGE: its end; ON_REQUEST: the expected date ("dự kiến")
+    first_due: date | None = (
+        None  # a milestone before the recurrence ("Hoàn thành trong Quý I/2026; … hằng năm")
+    )
     start: date | None = None  # first day it applies (Từ …, a range's start, a recurring start)
     end: date | None = None  # last day it applies (a range's end)
     frequency: str | None = None  # RECURRING only
@@ -66,7 +69,7 @@ class Schedule:
 
     def to_dict(self) -> dict:
         data = asdict(self)
-        for key in ("due", "start", "end"):
+        for key in ("due", "first_due", "start", "end"):
             data[key] = data[key].isoformat() if data[key] else None
         data["times_per_year"] = list(self.times_per_year) if self.times_per_year else None
         data["milestones"] = list(self.milestones)
@@ -75,7 +78,7 @@ class Schedule:
     @classmethod
     def from_dict(cls, data: dict) -> Schedule:
         values = dict(data)
-        for key in ("due", "start", "end"):
+        for key in ("due", "first_due", "start", "end"):
             values[key] = date.fromisoformat(values[key]) if values.get(key) else None
         values["times_per_year"] = tuple(values["times_per_year"]) if values.get("times_per_year") else None
         values["milestones"] = tuple(values.get("milestones") or ())
@@ -148,6 +151,12 @@ def _find_date(folded: str) -> tuple[date | None, date | None]:
 
 # --- the parser --------------------------------------------------------------------------------------------
 
+# A higher body decides when: "Theo yêu cầu …", "Theo lộ trình …", "Theo chỉ đạo …", "Theo kế hoạch của Thành phố".
+ON_REQUEST = re.compile(r"theo (yeu cau|lo trinh|chi dao|ke hoach cua (thanh pho|tp|ubnd))")
+FROM = re.compile(r"\btu (?=quy|nam|thang|ngay|20\d\d)")
+UNTIL_YEAR = re.compile(r"\bden (?:het )?nam " + YEAR)
+FOLLOWING_YEARS = "cac nam tiep theo"
+
 
 def parse_deadline(text: str, *, period: tuple[int, int] | None = None) -> Schedule:
     """Parse a deadline as a plan writes it. `period` (first year, last year) is the plan's period, used only
@@ -157,30 +166,46 @@ def parse_deadline(text: str, *, period: tuple[int, int] | None = None) -> Sched
         return Schedule(kind=Kind.UNKNOWN, text=raw, needs_date=True)
     folded = fold(raw)
 
-    # What the text puts in brackets is either an expected date ("dự kiến Quý III/2026") or a note.
+    # Brackets hold an expected date ("dự kiến Quý III/2026"), an expected start ("dự kiến từ năm 2027",
+    # "từ năm 2026") or a note ("xây dựng KH").
     note = ""
-    expected_due = None
+    expected_start = expected_due = None
     bracket = re.search(r"\(([^)]*)\)", raw)
     if bracket:
         inner = fold(bracket[1])
-        if "du kien" in inner:
+        if FROM.search(inner):
+            expected_start, _ = _find_date(FROM.split(inner, maxsplit=1)[1])
+        elif "du kien" in inner:
             _, expected_due = _find_date(inner)
         else:
             note = bracket[1].strip()
         folded = fold(raw[: bracket.start()] + " " + raw[bracket.end() :])
 
-    yearly = re.search(YEARLY, folded) is not None
-    continuous = "thuong xuyen" in folded
-    ad_hoc = "dot xuat" in folded
-    base = {"text": raw, "note": note, "ad_hoc": ad_hoc}
+    # "Hoàn thành trong Quý I/2026; tiếp tục … hằng năm": a first milestone, then what follows it.
+    first_due = None
+    head, _, tail = folded.partition(";")
+    if tail and head.startswith("hoan thanh"):
+        _, first_due = _find_date(head)
+        if first_due:
+            folded = tail.strip()
 
-    # "Theo yêu cầu …" / "Theo lộ trình …": a higher body sets the date.
-    if folded.startswith(("theo yeu cau", "thuc hien theo yeu cau")) or "theo lo trinh" in folded:
-        if yearly:  # "…; đồng thời cập nhật, bổ sung hằng năm": a yearly update is due regardless
-            return Schedule(kind=Kind.RECURRING, frequency=Frequency.YEARLY, on_request=True, **base)
-        if expected_due:
-            return Schedule(kind=Kind.ON_REQUEST, due=expected_due, on_request=True, **base)
-        return Schedule(kind=Kind.ON_REQUEST, on_request=True, needs_date=True, **base)
+    # "năm 2026 và các năm tiếp theo" is a yearly task; "Từ Quý II/2026 và các năm tiếp theo" is ongoing work.
+    yearly = re.search(YEARLY, folded) is not None or (FOLLOWING_YEARS in folded and not FROM.search(folded))
+    continuous = "thuong xuyen" in folded
+    on_request = ON_REQUEST.search(folded) is not None
+    start = expected_start
+    if m := FROM.search(folded):
+        start, _ = _find_date(folded[m.end() :])
+    end = None
+    if m := UNTIL_YEAR.search(folded):
+        end = date(int(m[1]), 12, 31)
+    years = re.search(YEAR + r"\s*-\s*" + YEAR, folded)
+    if years and int(years[1]) <= int(years[2]):
+        start = start or date(int(years[1]), 1, 1)
+        end = date(int(years[2]), 12, 31)
+    base = {"text": raw, "note": note, "ad_hoc": "dot xuat" in folded, "on_request": on_request}
+    if first_due:
+        base["first_due"] = first_due
 
     # "Giữa kỳ, cuối kỳ": milestones of the plan's own period.
     if "giua ky" in folded or "cuoi ky" in folded:
@@ -198,65 +223,43 @@ def parse_deadline(text: str, *, period: tuple[int, int] | None = None) -> Sched
             )
         return Schedule(kind=Kind.UNKNOWN, milestones=milestones, needs_date=True, **base)
 
-    # Ranges of years: "2026-2027", "Giai đoạn 2026 - 2030", "Theo kế hoạch đầu tư công trung hạn 2026 - 2030".
-    if m := re.search(YEAR + r"\s*-\s*" + YEAR, folded):
-        first, last = int(m[1]), int(m[2])
-        if first <= last:
-            return Schedule(
-                kind=Kind.RANGE,
-                start=date(first, 1, 1),
-                end=date(last, 12, 31),
-                due=date(last, 12, 31),
-                **base,
-            )
-
-    # "Từ Quý II/2026", "Từ năm 2026", "Từ Quý III/2026 và thực hiện thường xuyên": ongoing from a start.
-    if m := re.match(r"(?:bat dau )?tu (.*)", folded):
-        start, _ = _find_date(m[1])
-        if start:
-            return Schedule(kind=Kind.CONTINUOUS, start=start, **base)
-
+    # Ongoing work: "Thường xuyên", "Từ Quý III/2026 và thực hiện thường xuyên", "… thường xuyên giai đoạn 2026 - 2030".
     if continuous:
-        return Schedule(kind=Kind.CONTINUOUS, **base)
+        return Schedule(kind=Kind.CONTINUOUS, start=start, end=end, **base)
 
     # "1-2 đợt/năm", "2 lần/năm"
     if m := re.search(r"(\d+)\s*(?:-\s*(\d+)\s*)?(?:dot|lan)\s*/\s*nam", folded):
         low, high = int(m[1]), int(m[2] or m[1])
-        return Schedule(kind=Kind.RECURRING, frequency=Frequency.YEARLY, times_per_year=(low, high), **base)
+        return Schedule(
+            kind=Kind.RECURRING, frequency=Frequency.YEARLY, times_per_year=(low, high), start=start, **base
+        )
 
-    if "dinh ky" in folded:
+    if "dinh ky" in folded and not yearly:
         frequency = _frequency(folded) or Frequency.UNSPECIFIED
         return Schedule(
-            kind=Kind.RECURRING,
-            frequency=frequency,
-            needs_date=frequency == Frequency.UNSPECIFIED,
-            **base,
+            kind=Kind.RECURRING, frequency=frequency, needs_date=frequency == Frequency.UNSPECIFIED, **base
         )
 
     if yearly:
-        # "trước ngày 15/8 hằng năm"
-        if m := re.search(r"(?:truoc |den |vao )?ngay (\d{1,2})/(\d{1,2})\b(?!/)", folded):
-            day, month = int(m[1]), int(m[2])
-            if _valid_day(2024, month, day):  # a leap year accepts 29/2
-                return Schedule(kind=Kind.RECURRING, frequency=Frequency.YEARLY, month=month, day=day, **base)
-        # "Tháng 4/2026 và hàng năm": first in April 2026, then every April.
-        if m := re.search(MONTH_YEAR, folded):
-            month, year = int(m[1]), int(m[2])
-            if 1 <= month <= 12:
-                return Schedule(
-                    kind=Kind.RECURRING,
-                    frequency=Frequency.YEARLY,
-                    month=month,
-                    start=date(year, month, 1),
-                    **base,
-                )
-        # "Hoàn thành trong tháng 4 hàng năm"
-        if m := re.search(r"thang (\d{1,2})\b(?!\s*/)", folded):
-            month = int(m[1])
-            if 1 <= month <= 12:
-                return Schedule(kind=Kind.RECURRING, frequency=Frequency.YEARLY, month=month, **base)
-        start, _ = _find_date(folded)
-        return Schedule(kind=Kind.RECURRING, frequency=Frequency.YEARLY, start=start, **base)
+        return _yearly(folded, start, end, base)
+
+    # Ranges of years: "2026-2027", "Giai đoạn 2026 - 2030", "Theo kế hoạch đầu tư công trung hạn 2026 - 2030".
+    if years and int(years[1]) <= int(years[2]):
+        return Schedule(kind=Kind.RANGE, start=start, end=end, due=end, **base)
+
+    if on_request:
+        return Schedule(
+            kind=Kind.ON_REQUEST,
+            start=start,
+            end=end,
+            due=expected_due,
+            needs_date=expected_due is None,
+            **base,
+        )
+
+    # "Từ Quý II/2026", "Từ năm 2026", "Từ Quý II/2026 và các năm tiếp theo": ongoing from a start.
+    if start:
+        return Schedule(kind=Kind.CONTINUOUS, start=start, end=end, **base)
 
     if frequency := _frequency(folded):
         return Schedule(kind=Kind.RECURRING, frequency=frequency, **base)
@@ -274,6 +277,29 @@ def parse_deadline(text: str, *, period: tuple[int, int] | None = None) -> Sched
     return Schedule(kind=Kind.UNKNOWN, needs_date=True, **base)
 
 
+def _yearly(folded: str, start: date | None, end: date | None, base: dict) -> Schedule:
+    yearly = {"kind": Kind.RECURRING, "frequency": Frequency.YEARLY, "end": end, **base}
+    # "trước ngày 15/8 hằng năm"
+    if m := re.search(r"(?:truoc |den |vao )?ngay (\d{1,2})/(\d{1,2})\b(?!/)", folded):
+        day, month = int(m[1]), int(m[2])
+        if _valid_day(2024, month, day):  # a leap year accepts 29/2
+            return Schedule(month=month, day=day, start=start, **yearly)
+    # "Tháng 4/2026 và hàng năm": first in April 2026, then every April.
+    if m := re.search(MONTH_YEAR, folded):
+        month, year = int(m[1]), int(m[2])
+        if 1 <= month <= 12:
+            return Schedule(month=month, start=start or date(year, month, 1), **yearly)
+    # "Hoàn thành trong tháng 4 hàng năm"
+    if m := re.search(r"thang (\d{1,2})\b(?!\s*/)", folded):
+        month = int(m[1])
+        if 1 <= month <= 12:
+            return Schedule(month=month, start=start, **yearly)
+    # "Thực hiện năm 2026 và các năm tiếp theo"
+    if start is None:
+        start, _ = _find_date(folded)
+    return Schedule(start=start, **yearly)
+
+
 def _frequency(folded: str) -> str | None:
     if re.search(r"hang thang|moi thang|thang mot lan", folded):
         return Frequency.MONTHLY
@@ -289,6 +315,13 @@ def _frequency(folded: str) -> str | None:
 
 def due_dates(schedule: Schedule, start: date, end: date) -> list[date]:
     """Every date inside [start, end] on which something of this schedule is due, in order."""
+    dates = _due_dates(schedule, start, end)
+    if schedule.first_due and start <= schedule.first_due <= end and schedule.first_due not in dates:
+        dates = sorted([schedule.first_due, *dates])
+    return dates
+
+
+def _due_dates(schedule: Schedule, start: date, end: date) -> list[date]:
     if schedule.kind in (Kind.ONCE, Kind.RANGE, Kind.ON_REQUEST):
         return [schedule.due] if schedule.due and start <= schedule.due <= end else []
     if schedule.kind != Kind.RECURRING:

@@ -30,6 +30,8 @@ def task_role_of(task: Task, unit: OrgUnit) -> str | None:
 def current_period_due(task: Task, on: date) -> date | None:
     """For a recurring task, the due date of the period a report made on `on` belongs to."""
     schedule = task.parsed_schedule()
+    if schedule.first_due and not task.progress.filter(period_due=schedule.first_due, percent=100).exists():
+        return schedule.first_due  # the first milestone is still open: reports go to it
     if schedule.kind != Kind.RECURRING:
         return None
     upcoming = due_dates(schedule, on, date(on.year + 2, 12, 31))

@@ -7,7 +7,7 @@ thousands of statuses from two bulk queries.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from django.db import models
@@ -82,6 +82,14 @@ def status_at(schedule: Schedule, progress: Iterable, at: date, *, since: date |
     `since` is when the task began to apply (its plan's first day): occurrences before it were never owed.
     """
     records = sorted(progress, key=lambda r: (r.reported_on, r.percent))
+    if schedule.first_due:
+        # A first milestone ("Hoàn thành trong Quý I/2026; …") is what counts until it is met.
+        milestone = [r for r in records if r.period_due in (None, schedule.first_due)]
+        first = _evaluate(schedule.first_due, milestone, at)
+        if at <= schedule.first_due or first.status == Status.OVERDUE:
+            return first
+        records = [r for r in records if r.period_due != schedule.first_due]
+        schedule = replace(schedule, first_due=None)
     if schedule.kind == Kind.RECURRING:
         upcoming = due_dates(schedule, at, date(at.year + 2, 12, 31))
         if not upcoming:  # "Định kỳ" without a period, or a recurrence that has ended

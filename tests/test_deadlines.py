@@ -138,6 +138,21 @@ def test_it_reads_the_details_of_each_kind():
     assert request.on_request and request.due == D("2026-09-30")
 
 
+def test_it_reads_the_details_of_longer_sentences():
+    milestone = parse_deadline("Hoàn thành trong Quý I/2026; tiếp tục theo dõi, kiểm tra định kỳ hằng năm")
+    assert milestone.first_due == D("2026-03-31")
+    assert parse_deadline("Theo lộ trình của Thành phố (dự kiến từ năm 2027)").start == D("2027-01-01")
+    assert parse_deadline("Theo lộ trình của Thành phố (dự kiến từ năm 2027)").due is None
+    assert parse_deadline("Theo lộ trình của Thành phố (dự kiến hoàn thành mục tiêu vào năm 2028)").due == D(
+        "2028-12-31"
+    )
+    until = parse_deadline("Từ Quý II/2026 và thực hiện theo lộ trình của Thành phố đến năm 2030")
+    assert (until.start, until.end, until.on_request) == (D("2026-04-01"), D("2030-12-31"), True)
+    ongoing = parse_deadline("Triển khai từ Quý I/2026 và thực hiện thường xuyên giai đoạn 2026 - 2030")
+    assert (ongoing.start, ongoing.end) == (D("2026-01-01"), D("2030-12-31"))
+    assert parse_deadline("Thực hiện thường xuyên hằng năm và theo yêu cầu của cấp có thẩm quyền").on_request
+
+
 def test_it_places_mid_and_end_of_term_only_when_the_plan_period_is_known():
     with_period = parse_deadline("Giữa kỳ, cuối kỳ", period=PERIOD)
     assert with_period.due == D("2030-12-31")

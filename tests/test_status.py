@@ -49,6 +49,31 @@ CASES = [
     ("Thường xuyên", [p("2026-05-02", 50)], "2026-05-05", Status.IN_PROGRESS, 0, False),
     ("Thường xuyên", [p("2026-04-02", 50)], "2026-05-05", Status.NOT_STARTED, 0, False),
     ("Từ Quý III/2026 và thực hiện thường xuyên", [], "2026-05-05", Status.NOT_STARTED, 0, False),
+    # A first milestone, then yearly: the milestone decides until it is met.
+    (
+        "Hoàn thành trong Quý I/2026; tiếp tục theo dõi, kiểm tra định kỳ hằng năm",
+        [],
+        "2026-04-10",
+        Status.OVERDUE,
+        10,
+        False,
+    ),
+    (
+        "Hoàn thành trong Quý I/2026; tiếp tục theo dõi, kiểm tra định kỳ hằng năm",
+        [p("2026-03-20", 100, "2026-03-31")],
+        "2026-04-10",
+        Status.NOT_STARTED,
+        0,
+        False,
+    ),
+    (
+        "Hoàn thành trong Quý I/2026; tiếp tục theo dõi, kiểm tra định kỳ hằng năm",
+        [p("2026-03-20", 100, "2026-03-31")],
+        "2027-01-05",
+        Status.OVERDUE,
+        5,
+        False,
+    ),
     # Not understood: no deadline to be late against.
     ("Theo lộ trình TP", [], "2027-01-01", Status.NOT_STARTED, 0, False),
     ("Theo lộ trình TP", [p("2026-05-01", 100)], "2027-01-01", Status.DONE_ON_TIME, 0, False),
