@@ -86,8 +86,9 @@ def month_summary(rubric: Rubric, month: date, units=None) -> list[SummaryRow]:
 
 @dataclass
 class Rates:
-    expected: int
-    submitted: int
+    expected: int  # units the rubric expects a card from
+    submitted: int  # cards past "Nháp" (submitted, reviewed, approved or imported)
+    timed: int  # of those, cards whose submission time is known (imported months have none)
     on_time: int
 
     @property
@@ -96,15 +97,19 @@ class Rates:
 
     @property
     def timeliness(self) -> Decimal | None:
-        return Decimal(self.on_time) / self.submitted * 100 if self.submitted else None
+        return Decimal(self.on_time) / self.timed * 100 if self.timed else None
 
 
 def month_rates(rubric: Rubric, month: date) -> Rates:
-    expected = rubric.units.count()
-    cards = Scorecard.objects.filter(rubric=rubric, month=month, unit__in=rubric.units.all()).exclude(
-        state=Scorecard.State.DRAFT
+    from django.db.models import Count, Q
+
+    cards = Scorecard.objects.filter(rubric__plan_id=rubric.plan_id, month=month, unit__in=rubric.units.all())
+    counts = cards.exclude(state=Scorecard.State.DRAFT).aggregate(
+        submitted=Count("id"),
+        timed=Count("id", filter=Q(submitted_on_time__isnull=False)),
+        on_time=Count("id", filter=Q(submitted_on_time=True)),
     )
-    return Rates(expected, cards.count(), cards.filter(submitted_on_time=True).count())
+    return Rates(rubric.units.count(), counts["submitted"], counts["timed"], counts["on_time"])
 
 
 def latest_rubrics(*, ward=None) -> list[Rubric]:
@@ -116,3 +121,61 @@ def latest_rubrics(*, ward=None) -> list[Rubric]:
     for rubric in rubrics:
         latest.setdefault(rubric.plan_id, rubric)
     return list(latest.values())
+
+
+@dataclass
+class DueWork:
+    """A task linked to a criterion, as it stands for one unit in one month."""
+
+    task: object
+    role: str  # "chủ trì" or "phối hợp"
+    due_in_month: list[date]  # occurrences of the task falling in the month
+    status: object  # tasks.status.TaskStatus at the end of the month (or today, if earlier)
+    unit_percent: int  # the unit's own latest reported progress this month
+
+    @property
+    def period_ends(self) -> bool:
+        """A period of the task ends this month: its deliverable, not just progress, decides the score."""
+        return bool(self.due_in_month)
+
+
+def criterion_work(
+    rubric: Rubric, unit, month: date, *, today: date | None = None
+) -> dict[int, list[DueWork]]:
+    """For each criterion (by id), the linked tasks the unit leads or coordinates, with what is due in the
+    month and how far the unit has got — what a quarterly or yearly task asks of this month. Fixed queries."""
+    from django.db.models import Prefetch, Q
+
+    from kpi.months import next_month
+    from tasks.deadlines import due_dates
+    from tasks.models import Task
+    from tasks.status import plan_start, status_at
+
+    month_end = next_month(month).toordinal() - 1
+    at = date.fromordinal(month_end)
+    if today is not None and today < at:
+        at = today
+    ancestors = unit.ancestor_codes
+    tasks = (
+        Task.objects.filter(criteria__group__rubric=rubric)
+        .filter(Q(lead_units__code__in=ancestors) | Q(coordinating_units__code__in=ancestors))
+        .select_related("plan")
+        .prefetch_related("lead_units", "progress", Prefetch("criteria", to_attr="linked_criteria"))
+        .distinct()
+    )
+    result: dict[int, list[DueWork]] = defaultdict(list)
+    for task in tasks:
+        schedule = task.parsed_schedule()
+        records = list(task.progress.all())
+        own = [r for r in records if r.unit_id == unit.pk and month <= r.reported_on <= at]
+        role = "chủ trì" if any(u.code in ancestors for u in task.lead_units.all()) else "phối hợp"
+        work = DueWork(
+            task=task,
+            role=role,
+            due_in_month=due_dates(schedule, month, date.fromordinal(month_end)),
+            status=status_at(schedule, records, at, since=plan_start(task.plan)),
+            unit_percent=max((r.percent for r in own), default=0),
+        )
+        for criterion in task.linked_criteria:
+            result[criterion.pk].append(work)
+    return dict(result)

@@ -197,6 +197,8 @@ def test_it_prints_a_readable_table_too(rubric, world, tmp_path):
     out = StringIO()
     call_command("kpi_summary", month="2026-03", stdout=out)
     assert "KPI tháng 03/2026: 3 đơn vị" in out.getvalue()
+    # Imported months count as sent, but when they were sent is unknown: no timeliness rate.
+    assert f"{rubric.plan.number}: đã nộp 2/3 (đầy đủ 66.67%), đúng hạn 0/0 (—)" in out.getvalue()
     assert (
         "Phòng Văn hóa - Xã hội | Đã thẩm định | 56.05 | Không hoàn thành | áp dụng 23.75" in out.getvalue()
     )

@@ -239,7 +239,7 @@ def test_it_records_timeliness_and_proposes_criterion_7_1(rubric, world, people)
     )  # fmt: skip
     assert scorecard_score(late).total == Decimal("100.00")
     rates = month_rates(rubric, MARCH)
-    assert (rates.expected, rates.submitted, rates.on_time) == (3, 2, 1)
+    assert (rates.expected, rates.submitted, rates.timed, rates.on_time) == (3, 2, 2, 1)
     assert rates.completeness == Decimal(2) / 3 * 100
     assert rates.timeliness == Decimal(50)
 
@@ -328,3 +328,39 @@ def test_it_refuses_a_second_approval_while_the_first_holds_the_row(rubric, worl
     assert card.state == State.REVIEWED
     scorecard_approve(scorecard=card, by=people.charlie)  # once the lock is gone, it goes through
     assert ScoreEntry.objects.filter(scorecard=card).count() == 25
+
+
+def test_it_shows_what_linked_tasks_ask_of_the_month(rubric, world, plan, django_assert_max_num_queries):
+    from kpi.selectors import criterion_work
+    from tasks.models import TaskProgress
+    from tests.factories import TaskFactory
+
+    quarterly = TaskFactory(plan=plan, code="6", deadline_text="Quý I/2026")
+    quarterly.lead_units.add(world.vhxh)
+    yearly = TaskFactory(plan=plan, code="11", deadline_text="Hằng năm")
+    yearly.coordinating_units.add(world.vhxh)
+    other = TaskFactory(plan=plan, code="12", deadline_text="Quý I/2026")
+    other.lead_units.add(world.police)
+    criterion = rubric.groups.get(code="2").criteria.get(code="2.1")
+    criterion.tasks.set([quarterly, yearly, other])
+    TaskProgress.objects.create(task=quarterly, unit=world.vhxh, reported_on=date(2026, 2, 10), percent=40)
+    TaskProgress.objects.create(task=quarterly, unit=world.vhxh, reported_on=date(2026, 3, 10), percent=70)
+
+    with django_assert_max_num_queries(6):
+        march = criterion_work(rubric, world.vhxh, MARCH)[criterion.pk]
+    by_code = {w.task.code: w for w in march}
+    assert set(by_code) == {"6", "11"}  # not the police's task
+    assert (by_code["6"].role, by_code["6"].due_in_month, by_code["6"].period_ends) == (
+        "chủ trì", [date(2026, 3, 31)], True,
+    )  # fmt: skip
+    assert by_code["6"].unit_percent == 70
+    assert by_code["6"].status.status == "in_progress"
+    assert (by_code["11"].role, by_code["11"].due_in_month, by_code["11"].period_ends) == (
+        "phối hợp",
+        [],
+        False,
+    )
+    february = criterion_work(rubric, world.vhxh, date(2026, 2, 1))[criterion.pk]
+    assert {w.task.code: w.unit_percent for w in february} == {"6": 40, "11": 0}
+    april = criterion_work(rubric, world.vhxh, date(2026, 4, 1))[criterion.pk]
+    assert {w.task.code: w.status.status for w in april} == {"6": "overdue", "11": "not_started"}

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from kpi.months import MonthError, parse_month
 from kpi.scoring import Rank, round2
-from kpi.selectors import latest_rubrics, month_summary
+from kpi.selectors import latest_rubrics, month_rates, month_summary
 from plans.selectors import UnitNotFound, find_unit, find_ward
 
 
@@ -32,8 +32,9 @@ class Command(BaseCommand):
         except (MonthError, UnitNotFound) as exc:
             raise CommandError(str(exc)) from exc
 
-        rows = []
+        rows, rates = [], []
         for rubric in latest_rubrics(ward=ward):
+            rates.append((rubric, month_rates(rubric, month)))
             units = rubric.units.order_by("path")
             if unit is not None:
                 units = units.filter(pk=unit.pk)
@@ -64,6 +65,13 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
             return
         self.stdout.write(f"KPI tháng {month:%m/%Y}: {len(data)} đơn vị")
+        for rubric, rate in rates:
+            completeness = f"{two(rate.completeness)}%" if rate.completeness is not None else "—"
+            timeliness = f"{two(rate.timeliness)}%" if rate.timeliness is not None else "—"
+            self.stdout.write(
+                f"{rubric.plan.number or rubric.plan.code}: đã nộp {rate.submitted}/{rate.expected} "
+                f"(đầy đủ {completeness}), đúng hạn {rate.on_time}/{rate.timed} ({timeliness})"
+            )
         for item in data:
             groups = " ".join(f"N{code}={points}" for code, points in item["groups"].items())
             on_time = {True: "đúng hạn", False: "muộn", None: "—"}[item["on_time"]]
