@@ -87,7 +87,7 @@ def load_rubric(doc: dict, source: str) -> Stats:
                 linked.append(tasks[code])
             if {t.pk for t in criterion.tasks.all()} != {t.pk for t in linked}:
                 criterion.tasks.set(linked)
-                stats.updated += 1
+                stats.links += 1
     orphans = [c["code"] for c in criteria if c.get("group") not in groups]
     if orphans:
         raise SeedError(f"{source}: tiêu chí không thuộc nhóm nào: {', '.join(orphans)}.")
@@ -103,7 +103,7 @@ def load_rubric(doc: dict, source: str) -> Stats:
     )
     if {u.pk for u in rubric.units.all()} != {u.pk for u in expected}:
         rubric.units.set(expected)
-        stats.updated += 1
+        stats.links += 1
     return stats
 
 

@@ -26,14 +26,16 @@ class Stats:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    links: int = 0  # many-to-many and row-to-row links set or changed
     notes: list[str] = field(default_factory=list)
+    unresolved: dict[str, list[str]] = field(default_factory=dict)  # name -> where it was written
 
     @property
     def changed(self) -> int:
-        return self.created + self.updated
+        return self.created + self.updated + self.links
 
     def __str__(self):
-        return f"{self.created} mới, {self.updated} cập nhật, {self.unchanged} không đổi"
+        return f"{self.created} mới, {self.updated} cập nhật, {self.unchanged} không đổi, {self.links} liên kết đặt lại"
 
 
 def upsert(model, lookup: dict, values: dict, stats: Stats, where: str):
@@ -159,7 +161,7 @@ def _sync_aliases(unit: OrgUnit, aliases: list[str], stats: Stats):
     stale = [a.pk for key, a in existing.items() if key not in wanted]
     if stale:
         UnitAlias.objects.filter(pk__in=stale).delete()
-        stats.updated += 1
+        stats.links += 1
 
 
 # --- plans -------------------------------------------------------------------------------------------------
@@ -208,7 +210,7 @@ def link_basis(plan: Plan, keys: list[str], source: str, stats: Stats):
         basis.append(found)
     if {p.pk for p in plan.basis.all()} != {p.pk for p in basis}:
         plan.basis.set(basis)
-        stats.updated += 1
+        stats.links += 1
 
 
 def load_indicators(plan: Plan, entries: list[dict], source: str, stats: Stats):

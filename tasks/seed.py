@@ -89,7 +89,7 @@ def load_tasks(plan: Plan, entries: list[dict], source: str, stats: Stats, *, fi
         _set_units(task.lead_units, lead.units, stats)
         _set_units(task.coordinating_units, coordinating.units, stats)
         for name in unresolved:
-            stats.notes.append(f"{plan.code} / {entry['code']}: chưa xác định được đơn vị “{name}”")
+            stats.unresolved.setdefault(name, []).append(f"{plan.code} / {entry['code']}")
 
     # Links to other rows once every row of the file exists.
     tasks = {t.code: t for t in plan.tasks.all()}
@@ -105,13 +105,13 @@ def load_tasks(plan: Plan, entries: list[dict], source: str, stats: Stats, *, fi
             if getattr(task, f"{field_name}_id") != (target.pk if target else None):
                 setattr(task, field_name, target)
                 task.save(update_fields=[field_name])
-                stats.updated += 1
+                stats.links += 1
 
 
 def _set_units(manager, units, stats: Stats):
     if {u.pk for u in manager.all()} != {u.pk for u in units}:
         manager.set(units)
-        stats.updated += 1
+        stats.links += 1
 
 
 def _read(path: Path) -> dict:

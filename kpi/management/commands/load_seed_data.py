@@ -22,11 +22,20 @@ class Command(BaseCommand):
 
         for name, stats in report.items():
             self.stdout.write(f"{name}: {stats}")
-        notes = sorted({note for stats in report.values() for note in stats.notes})
-        if notes:
-            self.stdout.write(f"Tên đơn vị chưa xác định ({len(notes)}) — giữ nguyên văn trên nhiệm vụ:")
-            for note in notes:
-                self.stdout.write(f"  - {note}")
+        for note in sorted({note for stats in report.values() for note in stats.notes}):
+            self.stdout.write(note)
+        unresolved: dict[str, list[str]] = {}
+        for stats in report.values():
+            for name, places in stats.unresolved.items():
+                unresolved.setdefault(name, []).extend(places)
+        if unresolved:
+            # Not units of the ward ("doanh nghiệp", "đơn vị liên quan"): kept as written on the task.
+            self.stdout.write(
+                f"Tên không ứng với đơn vị nào, giữ nguyên văn trên nhiệm vụ ({len(unresolved)} tên; -v 2 để xem chỗ):"
+            )
+            for name, places in sorted(unresolved.items(), key=lambda item: (-len(item[1]), item[0])):
+                where = f": {', '.join(places)}" if options["verbosity"] > 1 else ""
+                self.stdout.write(f"  - “{name}” ×{len(places)}{where}")
         undated = (
             Task.objects.filter(schedule__needs_date=True).select_related("plan").order_by("plan", "order")
         )
