@@ -6,7 +6,7 @@ from django.forms.models import BaseInlineFormSet
 from simple_history.admin import SimpleHistoryAdmin
 
 from kpi.models import Criterion, Rubric, RubricGroup, Scorecard, ScoreEntry, Transition
-from kpi.services import WorkflowError, scorecard_approve, scorecard_review
+from kpi.services import WorkflowError, rubric_new_version, scorecard_approve, scorecard_review
 from plans.formatting import vn_decimal
 
 
@@ -79,6 +79,17 @@ class RubricAdmin(InUseReadOnly, admin.ModelAdmin):
     autocomplete_fields = ["plan"]
     filter_horizontal = ["units"]
     inlines = [RubricGroupInline]
+    actions = ["copy_as_new_version"]
+
+    @admin.action(description="Tạo phiên bản mới (sao chép) để sửa điểm")
+    def copy_as_new_version(self, request, queryset):
+        for rubric in queryset:
+            new = rubric_new_version(rubric=rubric)
+            self.message_user(
+                request,
+                f"Đã tạo {new} từ phiên bản {rubric.version}; các tháng đã chấm vẫn giữ phiên bản cũ.",
+                messages.SUCCESS,
+            )
 
 
 class CriterionInline(admin.StackedInline):

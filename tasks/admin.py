@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from plans.models import Plan
 from tasks.models import Task, TaskGroup, TaskProgress
 
 
@@ -82,3 +83,34 @@ class TaskProgressAdmin(admin.ModelAdmin):
     search_fields = ["task__code", "task__content", "note"]
     autocomplete_fields = ["task", "unit"]
     date_hierarchy = "reported_on"
+
+
+class PlanTaskInline(admin.TabularInline):
+    model = Task
+    extra = 0
+    fields = ["code", "group", "content", "lead_text", "deadline_text", "deliverable"]
+    show_change_link = True
+    fk_name = "plan"
+    verbose_name_plural = "Nhiệm vụ của kế hoạch (mở từng dòng để sửa nhiệm vụ con, đơn vị, tiến độ)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(parent__isnull=True).select_related("group")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if (
+            db_field.name == "group"
+            and request.resolver_match
+            and request.resolver_match.kwargs.get("object_id")
+        ):
+            kwargs["queryset"] = TaskGroup.objects.filter(plan_id=request.resolver_match.kwargs["object_id"])
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+# Plans know nothing of tasks (dependencies point plans ← tasks), so the tasks app adds its inline here.
+_plan_admin = type(admin.site._registry[Plan])
+admin.site.unregister(Plan)
+
+
+@admin.register(Plan)
+class PlanWithTasksAdmin(_plan_admin):
+    inlines = [*_plan_admin.inlines, PlanTaskInline]

@@ -79,3 +79,22 @@ def test_it_refuses_group_points_that_do_not_add_up(admin_client_, rubric):
         "Các tiêu chí cộng lại 6,00 điểm, phải bằng điểm tối đa của nhóm 5,00." in response.content.decode()
     )
     assert [c.points for c in group.criteria.order_by("order")] == [c.points for c in criteria]
+
+
+def test_it_lists_a_plans_tasks_and_copies_a_rubric_in_use_as_a_new_version(
+    admin_client_, approved_card, plan
+):
+    TaskFactory(plan=plan, code="8", content="Kiểm tra PCCC tại các cơ sở giáo dục")
+    page = admin_client_.get(reverse("admin:plans_plan_change", args=[plan.pk]))
+    assert "Kiểm tra PCCC tại các cơ sở giáo dục" in page.content.decode()
+
+    rubric = approved_card.rubric
+    response = admin_client_.post(
+        reverse("admin:kpi_rubric_changelist"),
+        {"action": "copy_as_new_version", "_selected_action": [rubric.pk]},
+        follow=True,
+    )
+    assert "các tháng đã chấm vẫn giữ phiên bản cũ" in response.content.decode()
+    new = rubric.plan.rubrics.get(version=rubric.version + 1)
+    assert new.groups.count() == 7
+    assert admin_client_.get(reverse("admin:kpi_rubric_change", args=[new.pk])).status_code == 200
