@@ -139,11 +139,17 @@ class UnitAlias(models.Model):
 
 
 class CollectiveAlias(models.Model):
-    """A phrase that names every unit of some kinds in a ward: "các trường", "đoàn thể", "TDP"."""
+    """A phrase that names every unit of some kinds in a ward: "các trường", "đoàn thể", "TDP".
+
+    With no kinds, a phrase that names no unit at all ("đơn vị liên quan", "doanh nghiệp"): cells keep it as
+    written, and imports do not report it as an unknown unit.
+    """
 
     text = models.CharField("Cụm từ", max_length=255)
     normalized = models.CharField(max_length=255, editable=False, unique=True)
-    kinds = models.JSONField("Loại đơn vị", default=list)
+    kinds = models.JSONField(
+        "Loại đơn vị", default=list, blank=True, help_text="Để trống: cụm từ chung, không ứng với đơn vị nào."
+    )
     school_level = models.CharField("Cấp học", max_length=10, blank=True)
 
     class Meta:
@@ -155,7 +161,7 @@ class CollectiveAlias(models.Model):
 
     def clean(self):
         valid = set(OrgUnit.Kind.values)
-        if not self.kinds or not set(self.kinds) <= valid:
+        if not isinstance(self.kinds, list) or not set(self.kinds) <= valid:
             raise ValidationError({"kinds": f"Loại đơn vị phải thuộc: {', '.join(sorted(valid))}."})
 
     def save(self, *args, **kwargs):

@@ -31,6 +31,7 @@ class Resolution:
     matches: list[Match] = field(default_factory=list)
     unresolved: list[str] = field(default_factory=list)
     ambiguous: dict[str, list[OrgUnit]] = field(default_factory=dict)
+    generic: list[str] = field(default_factory=list)  # phrases that name no unit ("đơn vị liên quan")
 
     @property
     def units(self) -> list[OrgUnit]:
@@ -105,6 +106,8 @@ class UnitDirectory:
                 units, collective = found
                 if len(units) > 1 and not collective:
                     result.ambiguous[candidate] = units
+                elif collective and not self.collectives[normalize_name(candidate)].kinds:
+                    result.generic.append(candidate)
                 else:
                     result.matches.append(Match(candidate, units, collective))
                 i = j

@@ -122,7 +122,10 @@ def test_it_loads_the_ubnd_draft_with_its_appendix_and_section_iii(seeded):
         "LB-TDP02",
         "LB-TDP03",
     ]
-    assert rows.get(code="18").unresolved_units == ["DN"]  # a business is not a unit of the ward
+    row18 = rows.get(code="18")  # "Trường; DN": a business is not a unit of the ward, kept as written
+    assert (row18.coordinating_text, row18.unresolved_units) == ("Trường; DN", [])
+    assert codes(row18.coordinating_units) == SCHOOLS
+    assert all(not t.unresolved_units for t in plan.tasks.all())  # every name is a unit or a known phrase
 
     sub = plan.tasks.get(code="2.2.2")
     assert (sub.parent.code, sub.lead_text) == ("9", "Phòng Kinh tế, Hạ tầng và Đô thị")

@@ -56,6 +56,16 @@ def test_it_reports_what_it_cannot_resolve(world):
     assert resolution.unresolved == ["DN", "Các đơn vị liên quan"]
 
 
+def test_it_knows_phrases_that_name_no_unit(world):
+    from plans.models import CollectiveAlias
+
+    CollectiveAlias.objects.create(text="đơn vị liên quan", kinds=[])
+    resolution = UnitDirectory(world.ward).resolve("P.VHXH; Đơn vị liên quan; Phòng Ma")
+    assert resolution.units == [world.vhxh]
+    assert resolution.generic == ["Đơn vị liên quan"]
+    assert resolution.unresolved == ["Phòng Ma"]
+
+
 def test_it_reports_a_name_two_units_of_the_ward_share_as_ambiguous(world):
     OrgUnitFactory(code="T-W1-X", parent=world.ward, name="Phòng Văn hóa - Xã hội")
     directory = UnitDirectory(world.ward)
