@@ -7,8 +7,6 @@ without a single problem is written, in one transaction. Imported cards arrive r
 
 from __future__ import annotations
 
-import re
-import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -25,6 +23,7 @@ from plans.formatting import vn_decimal
 from plans.models import OrgUnit
 from plans.selectors import find_units
 from plans.text import normalize_name
+from plans.xlsx import ImportFileError, Problem, cell_text, formula_like, open_workbook
 
 COLUMNS = {
     "month": "Tháng",
@@ -38,21 +37,6 @@ COLUMNS = {
 }
 REQUIRED = ("month", "unit", "criterion", "result")
 RESULTS = {normalize_name(label): value for value, label in Result.choices}
-
-
-class ImportFileError(Exception):
-    """The file as a whole cannot be read (not an xlsx, encrypted, no header)."""
-
-
-@dataclass
-class RowError:
-    sheet: str
-    row: int
-    column: str
-    message: str
-
-    def __str__(self):
-        return f"Trang “{self.sheet}”, dòng {self.row}, cột “{self.column}”: {self.message}"
 
 
 @dataclass
@@ -70,7 +54,7 @@ class Row:
 
 @dataclass
 class ImportReport:
-    errors: list[RowError] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
     rows: list[Row] = field(default_factory=list)
     created: int = 0
     updated: int = 0
@@ -83,14 +67,7 @@ class ImportReport:
 
 def read_sheet(path: Path) -> tuple[str, list[tuple[int, dict]]]:
     """(sheet name, [(row number, {column key: value})]) from the first sheet with the expected header."""
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ImportFileError(
-            "Tệp không phải là bảng tính Excel .xlsx đọc được (có thể hỏng, có mật khẩu hoặc sai định dạng)."
-        ) from exc
+    workbook = open_workbook(path)
     try:
         for sheet in workbook.worksheets:
             rows = sheet.iter_rows(values_only=True)
@@ -131,8 +108,7 @@ def read_sheet(path: Path) -> tuple[str, list[tuple[int, dict]]]:
     )
 
 
-def _text(value) -> str:
-    return "" if value is None else str(value).strip()
+_text = cell_text
 
 
 def _month(value) -> date:
@@ -153,12 +129,6 @@ def _decimal(value) -> Decimal | None:
     return number / 100 if percent else number
 
 
-def _formula_like(value) -> bool:
-    return (
-        isinstance(value, str) and value.strip()[:1] in ("=", "+", "@") and not re.fullmatch(r"\+?\d+", value)
-    )
-
-
 def validate(path: Path, *, rubric: Rubric | None = None, within: OrgUnit | None = None) -> ImportReport:
     """Check every row; write nothing."""
     report = ImportReport()
@@ -169,12 +139,12 @@ def validate(path: Path, *, rubric: Rubric | None = None, within: OrgUnit | None
     seen: set[tuple] = set()
 
     def fail(number, key, message):
-        report.errors.append(RowError(sheet, number, COLUMNS[key], message))
+        report.errors.append(Problem(sheet, number, COLUMNS[key], message))
 
     for number, cells in data:
         row_errors = len(report.errors)
         for key, value in cells.items():
-            if _formula_like(value):
+            if formula_like(value):
                 fail(number, key, f"ô bắt đầu bằng “{value.strip()[0]}” (giống công thức) — không nhận.")
         if len(report.errors) > row_errors:
             continue
