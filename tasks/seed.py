@@ -46,11 +46,37 @@ def load_groups(plan: Plan, entries: list[dict], source: str, stats: Stats) -> d
     return groups
 
 
-def load_tasks(plan: Plan, entries: list[dict], source: str, stats: Stats, *, first_order: int = 1):
+def reading_order(doc: dict, subtask_docs: list[dict]) -> dict[str, int]:
+    """Task code -> 1, 2, 3… in reading order: group by group, each row followed by its sub-tasks. The order
+    exports write and imports read, so a plan exported and imported again is unchanged."""
+    entries = [*doc.get("task", []), *(t for sub in subtask_docs for t in sub.get("task", []))]
+    children: dict[str, list[dict]] = {}
+    for entry in entries:
+        children.setdefault(entry.get("parent", ""), []).append(entry)
+    groups = [g["code"] for g in doc.get("group", [])]
+    top = children.get("", [])
+    ordered = [e for code in groups for e in top if e.get("group") == code] + [
+        e for e in top if e.get("group", "") not in groups
+    ]
+    result: dict[str, int] = {}
+
+    def walk(entry):
+        result.setdefault(entry["code"], len(result) + 1)
+        for child in children.get(entry["code"], []):
+            walk(child)
+
+    for entry in ordered:
+        walk(entry)
+    for entry in entries:  # rows whose parent is missing: the link step reports them
+        result.setdefault(entry["code"], len(result) + 1)
+    return result
+
+
+def load_tasks(plan: Plan, entries: list[dict], source: str, stats: Stats, *, orders: dict[str, int]):
     """Upsert tasks by code; resolve their units inside the issuer's ward; link parents and duplicates."""
     directory = UnitDirectory(plan.issuer.ward)
     groups = {g.code: g for g in plan.groups.all()}
-    for order, entry in enumerate(entries, start=first_order):
+    for entry in entries:
         where = f"{source}, nhiệm vụ {entry.get('code', '?')}"
         require_keys(entry, TASK_KEYS, {"code", "content"}, where)
         group = None
@@ -73,7 +99,7 @@ def load_tasks(plan: Plan, entries: list[dict], source: str, stats: Stats, *, fi
             {"plan": plan, "code": entry["code"]},
             {
                 "group": group,
-                "order": order,
+                "order": orders[entry["code"]],
                 "content": entry["content"].strip(),
                 "lead_text": entry.get("lead", ""),
                 "coordinating_text": entry.get("coordinating", ""),
@@ -148,17 +174,19 @@ def load_seed_data(seed_dir: Path = SEED_DIR) -> dict[str, Stats]:
         stats = report[name]
         for entry in [*doc.get("basis_plan", []), doc["plan"]]:
             link_basis(Plan.objects.get(code=entry["code"]), entry.get("basis", []), name, stats)
+    orders = {}
     for name, doc in main.items():
         stats = report[name]
         plan = Plan.objects.get(code=doc["plan"]["code"])
+        orders[plan.code] = reading_order(doc, [d for d in subtasks.values() if d["plan"] == plan.code])
         load_indicators(plan, doc.get("indicator", []), name, stats)
         load_groups(plan, doc.get("group", []), name, stats)
-        load_tasks(plan, doc.get("task", []), name, stats)
+        load_tasks(plan, doc.get("task", []), name, stats, orders=orders[plan.code])
     for name, doc in subtasks.items():
         stats = report.setdefault(name, Stats())
-        plan = Plan.objects.filter(code=doc["plan"]).first()
-        if plan is None:
+        if doc["plan"] not in orders:
             raise SeedError(f"{name}: không có kế hoạch “{doc['plan']}”.")
-        # Sub-tasks come after the rows of the appendix; their parents are those rows.
-        load_tasks(plan, doc.get("task", []), name, stats, first_order=1000)
+        # Sub-tasks after the rows of the appendix: their parents are those rows.
+        plan = Plan.objects.get(code=doc["plan"])
+        load_tasks(plan, doc.get("task", []), name, stats, orders=orders[plan.code])
     return report

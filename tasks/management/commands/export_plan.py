@@ -5,15 +5,21 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from plans.models import Plan
+from tasks.plan_export import plan_workbook
 from tasks.selectors import plan_export_data
 
 
 class Command(BaseCommand):
-    help = "Xuất một kế hoạch (chỉ tiêu, nhóm, nhiệm vụ, nhiệm vụ con) ra JSON; --list liệt kê các kế hoạch."
+    help = (
+        "Xuất một kế hoạch ra JSON (chỉ tiêu, nhóm, nhiệm vụ, nhiệm vụ con) hoặc xlsx (phụ lục nhiệm vụ, đọc lại được "
+        "bằng import_plan); --list liệt kê các kế hoạch."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--plan", help="Số, ký hiệu (29-KH/ĐU) hoặc mã kế hoạch với bản chưa có số.")
-        parser.add_argument("--format", default="json", choices=["json"], help="Định dạng (json).")
+        parser.add_argument(
+            "--format", default="json", choices=["json", "xlsx"], help="Định dạng: json hoặc xlsx."
+        )
         parser.add_argument("-o", "--output", help="Tệp ghi ra (mặc định: màn hình).")
         parser.add_argument("--list", action="store_true", help="Liệt kê kế hoạch: mã, số, trích yếu.")
         parser.add_argument("--year", type=int, help="Năm lấy các hạn (due_dates); mặc định năm nay.")
@@ -31,6 +37,13 @@ class Command(BaseCommand):
             raise CommandError(
                 f"Không tìm thấy kế hoạch “{options['plan']}”. Xem danh sách: python manage.py export_plan --list"
             )
+        if options["format"] == "xlsx":
+            if not options["output"]:
+                raise CommandError("Xuất xlsx cần -o TỆP.xlsx.")
+            with open(options["output"], "wb") as handle:
+                handle.write(plan_workbook(plan))
+            self.stderr.write(f"Đã ghi {options['output']}")
+            return
         today = timezone.localdate()
         if options["today"]:
             try:

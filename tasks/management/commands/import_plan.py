@@ -1,0 +1,67 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from plans.xlsx import ImportFileError
+from tasks.plan_import import import_plan, unknown_units_summary
+
+
+class Command(BaseCommand):
+    help = (
+        "Nhập phụ lục nhiệm vụ của một kế hoạch từ Excel (STT | Nội dung | Chủ trì | Phối hợp | Thời gian | Sản "
+        "phẩm…, theo bất kỳ thứ tự nào). Có lỗi thì không ghi gì; nhập lại cùng kế hoạch thì cập nhật theo STT."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="Tệp .xlsx")
+        parser.add_argument("--plan", required=True, help="Số, ký hiệu (29-KH/ĐU) hoặc mã kế hoạch.")
+        parser.add_argument("--title", default="", help="Trích yếu (khi tạo kế hoạch mới hoặc muốn sửa).")
+        parser.add_argument("--issuer", default="", help="Đơn vị ban hành (tên, tên gọi khác hoặc mã).")
+        parser.add_argument(
+            "--ward", default="", help="Phường để tìm đơn vị (mặc định: phường của đơn vị ban hành)."
+        )
+        parser.add_argument(
+            "--create-units", action="store_true", help="Tạo các đơn vị chưa có trong phường."
+        )
+        parser.add_argument("--dry-run", action="store_true", help="Chỉ kiểm tra và báo cáo, không ghi.")
+
+    def handle(self, *args, **options):
+        path = Path(options["file"])
+        if not path.is_file():
+            raise CommandError(f"Không có tệp {path}.")
+        try:
+            report = import_plan(
+                path, plan_key=options["plan"], title=options["title"], issuer=options["issuer"],
+                ward=options["ward"], create_units=options["create_units"], dry_run=options["dry_run"],
+            )  # fmt: skip
+        except ImportFileError as exc:
+            raise CommandError(f"{path.name}: {exc} Không có gì được ghi.") from exc
+
+        if report.problems:
+            for problem in report.problems:
+                self.stderr.write(str(problem))
+            if report.unknown_units:
+                self.stderr.write("Đơn vị chưa có: " + "; ".join(unknown_units_summary(report)))
+            raise CommandError(f"{len(report.problems)} lỗi trong {path.name}. Không có gì được ghi.")
+
+        verb = "Chạy thử — nếu ghi thật sẽ" if options["dry_run"] else "Đã"
+        self.stdout.write(
+            f"{verb} nhập {len(report.rows)} nhiệm vụ, {len(report.groups)} nhóm từ trang “{report.sheet}”: "
+            f"{report.created} mới, {report.updated} cập nhật, {report.unchanged} không đổi"
+            + (" (tạo kế hoạch mới)" if report.plan_created else "")
+            + "."
+        )
+        if report.units_created:
+            self.stdout.write(
+                f"Đơn vị tạo mới ({len(report.units_created)}): " + "; ".join(report.units_created)
+            )
+        for row in report.duplicates:
+            self.stdout.write(
+                f"Dòng {row.number} (STT {row.code}) trùng nội dung STT {row.duplicate_of}: đã đánh dấu."
+            )
+        if report.undated:
+            self.stdout.write(f"Thời hạn chưa hiểu được, cần xác định ({len(report.undated)}):")
+            for row in report.undated:
+                self.stdout.write(f"  - dòng {row.number}, STT {row.code}: “{row.deadline}”")
+        if options["dry_run"]:
+            self.stdout.write("Không có gì được ghi (--dry-run).")

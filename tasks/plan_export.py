@@ -1,0 +1,93 @@
+"""A plan's task appendix as a real spreadsheet, in the layout import_plan reads back."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
+
+from plans.models import Plan
+from plans.xlsx import write_text
+from tasks.selectors import plan_tasks
+
+COLUMNS = [  # header, width
+    ("STT", 7),
+    ("Nội dung nhiệm vụ", 48),
+    ("Đơn vị chủ trì", 22),
+    ("Đơn vị phối hợp", 28),
+    ("Thời gian", 20),
+    ("Sản phẩm", 24),
+    ("Ghi chú", 24),
+    ("Thuộc STT", 9),
+]
+THIN = Side(style="thin", color="808080")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+def plan_workbook(plan: Plan) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Phụ lục nhiệm vụ"
+    last = get_column_letter(len(COLUMNS))
+    titles = [
+        f"PHỤ LỤC: BIỂU PHÂN CÔNG NHIỆM VỤ — {plan.display_number}",
+        plan.title,
+        f"({plan.issuer.name})",
+    ]
+    for row, text in enumerate(titles, start=1):
+        sheet.merge_cells(f"A{row}:{last}{row}")
+        write_text(sheet.cell(row, 1), text)
+        sheet.cell(row, 1).font = Font(bold=row == 1, italic=row == 3, size=13 if row == 1 else 11)
+        sheet.cell(row, 1).alignment = Alignment(horizontal="center", wrap_text=True)
+    header_row = len(titles) + 2
+    for col, (label, width) in enumerate(COLUMNS, start=1):
+        cell = sheet.cell(header_row, col, label)
+        cell.font, cell.border, cell.alignment = (
+            Font(bold=True),
+            BOX,
+            Alignment(horizontal="center", wrap_text=True),
+        )
+        sheet.column_dimensions[get_column_letter(col)].width = width
+    sheet.freeze_panes = sheet.cell(header_row + 1, 1)
+    sheet.print_title_rows = f"{header_row}:{header_row}"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+
+    tasks = list(plan_tasks(plan))
+    children: dict[int, list] = {}
+    for task in tasks:
+        if task.parent_id:
+            children.setdefault(task.parent_id, []).append(task)
+    row = header_row + 1
+
+    def put(task):
+        nonlocal row
+        values = [task.code, task.content, task.lead_text, task.coordinating_text, task.deadline_text,
+                  task.deliverable, task.notes, task.parent.code if task.parent_id else ""]  # fmt: skip
+        for col, value in enumerate(values, start=1):
+            cell = sheet.cell(row, col)
+            write_text(cell, value)
+            cell.border, cell.alignment = BOX, WRAP
+        row += 1
+        for child in children.get(task.pk, []):
+            put(child)
+
+    top = [t for t in tasks if not t.parent_id]
+    for group in plan.groups.order_by("order"):
+        sheet.merge_cells(f"A{row}:{last}{row}")
+        write_text(sheet.cell(row, 1), f"{group.code}. {group.title}")
+        sheet.cell(row, 1).font = Font(bold=True)
+        row += 1
+        for task in (t for t in top if t.group_id == group.pk):
+            put(task)
+    for task in (t for t in top if t.group_id is None):
+        put(task)
+
+    buffer = BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
