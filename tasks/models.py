@@ -27,8 +27,10 @@ class TaskGroup(models.Model):
 
 class Task(models.Model):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="tasks", verbose_name="Kế hoạch")
+    # SET_NULL, not PROTECT: deleting a plan deletes its groups and tasks together, and deleting one group
+    # leaves its tasks in the plan, ungrouped, rather than losing them.
     group = models.ForeignKey(
-        TaskGroup, on_delete=models.PROTECT, null=True, blank=True, related_name="tasks", verbose_name="Nhóm"
+        TaskGroup, on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks", verbose_name="Nhóm"
     )
     parent = models.ForeignKey(
         "self",

@@ -88,6 +88,30 @@ def plan_workbook(plan: Plan) -> bytes:
     for task in (t for t in top if t.group_id is None):
         put(task)
 
+    # The plan's own details, so that importing this file elsewhere recreates the same plan.
+    info = book.create_sheet(INFO_SHEET)
+    for label, value in plan_info(plan):
+        info.append([label, None])
+        write_text(info.cell(info.max_row, 2), value)
+    info.column_dimensions["A"].width, info.column_dimensions["B"].width = 22, 90
+
     buffer = BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+INFO_SHEET = "Thông tin kế hoạch"
+
+
+def plan_info(plan: Plan) -> list[tuple[str, object]]:
+    return [
+        ("Mã kế hoạch", plan.code),
+        ("Số, ký hiệu", plan.number),
+        ("Trích yếu", plan.title),
+        ("Cơ quan ban hành", plan.issuer.name),
+        ("Mã cơ quan ban hành", plan.issuer.code),
+        ("Ngày ban hành", plan.issued_on.strftime("%d/%m/%Y") if plan.issued_on else ""),
+        ("Từ năm", plan.period_start),
+        ("Đến năm", plan.period_end),
+        ("Trạng thái", plan.get_status_display()),
+    ]

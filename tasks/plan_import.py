@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from django.db import transaction
@@ -21,6 +22,7 @@ from plans.units import UnitDirectory
 from plans.xlsx import ImportFileError, Problem, cell_text, formula_like, header_keys, open_workbook
 from tasks.deadlines import parse_deadline
 from tasks.models import Task, TaskGroup
+from tasks.plan_export import INFO_SHEET
 
 LABELS = {
     "code": "STT",
@@ -101,6 +103,9 @@ class Report:
     updated: int = 0
     unchanged: int = 0
     units_created: list[str] = field(default_factory=list)
+    info: dict[str, str] = field(
+        default_factory=dict
+    )  # the "Thông tin kế hoạch" sheet, when the file has one
     plan_created: bool = False
     written: bool = False
 
@@ -121,7 +126,13 @@ def read_appendix(path: Path, report: Report):
     """Fill report.groups and report.rows from the first sheet that has a task table."""
     workbook = open_workbook(path)
     try:
+        if INFO_SHEET in workbook.sheetnames:
+            for label, value, *_ in workbook[INFO_SHEET].iter_rows(values_only=True, max_col=2):
+                if label:
+                    report.info[normalize_name(cell_text(label))] = cell_text(value)
         for sheet in workbook.worksheets:
+            if sheet.title == INFO_SHEET:
+                continue
             rows = sheet.iter_rows(values_only=True)
             columns = None
             header_row = 0
@@ -238,6 +249,8 @@ def import_plan(
     read_appendix(path, report)
 
     plan = Plan.objects.select_related("issuer").find(plan_key)
+    issuer = issuer or report.info.get("macoquanbanhanh", "")
+    title = title or report.info.get("trichyeu", "")
     try:
         issuer_unit = find_unit(issuer) if issuer else (plan.issuer if plan else None)
     except UnitNotFound as exc:
@@ -326,13 +339,18 @@ def _write(report: Report, plan, plan_key, title, issuer_unit, ward_unit, ward_n
         report.units_created.append(name)
 
     if plan is None:
+        info = report.info
         is_number = "/" in plan_key
+        code = info.get("makehoach", "")
         plan = Plan(
-            code=_free_plan_code(plan_key),
+            code=code if code and not Plan.objects.filter(code=code).exists() else _free_plan_code(plan_key),
             number=plan_key.strip() if is_number else "",
             issuer=issuer_unit,
             title=title or f"Kế hoạch {plan_key.strip()}",
             status=Plan.Status.ISSUED if is_number else Plan.Status.DRAFT,
+            issued_on=_date(info.get("ngaybanhanh", "")),
+            period_start=int(info["tunam"]) if info.get("tunam", "").isdigit() else None,
+            period_end=int(info["dennam"]) if info.get("dennam", "").isdigit() else None,
         )
         plan.full_clean()
         plan.save()
@@ -423,6 +441,13 @@ def _write(report: Report, plan, plan_key, title, issuer_unit, ward_unit, ward_n
             relinked.append(task)
     if relinked:
         Task.objects.bulk_update(relinked, ["parent", "duplicate_of"])
+
+
+def _date(text: str):
+    try:
+        return datetime.strptime(text, "%d/%m/%Y").date() if text else None
+    except ValueError:
+        return None
 
 
 def _free_code(prefix: str, name: str) -> str:
