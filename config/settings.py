@@ -119,3 +119,7 @@ LOGGING = {
 
 # Password of the demo users (`create_demo_users`); empty: a random one, printed once.
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="")
+
+# Largest spreadsheet accepted for import, in bytes (20 MB).
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -114,3 +114,23 @@ admin.site.unregister(Plan)
 @admin.register(Plan)
 class PlanWithTasksAdmin(_plan_admin):
     inlines = [*_plan_admin.inlines, PlanTaskInline]
+    change_list_template = "admin/plans/plan/change_list.html"
+
+    def get_urls(self):
+        from django.urls import path
+
+        from tasks.admin_import import plan_import_view, plan_template_view
+
+        own = [
+            path(
+                "import/",
+                self.admin_site.admin_view(lambda r: plan_import_view(self, r)),
+                name="plans_plan_import",
+            ),
+            path(
+                "import/template/",
+                self.admin_site.admin_view(lambda r: plan_template_view(self, r)),
+                name="plans_plan_import_template",
+            ),
+        ]
+        return own + super().get_urls()

@@ -115,3 +115,24 @@ def plan_info(plan: Plan) -> list[tuple[str, object]]:
         ("Đến năm", plan.period_end),
         ("Trạng thái", plan.get_status_display()),
     ]
+
+
+def appendix_template() -> bytes:
+    """An empty appendix in the layout import_plan reads, with one group and two example rows to overwrite."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Phụ lục nhiệm vụ"
+    sheet.append(["PHỤ LỤC: BIỂU PHÂN CÔNG NHIỆM VỤ (mẫu — xóa các dòng ví dụ trước khi nhập)"])
+    sheet.append([])
+    sheet.append([label for label, _ in COLUMNS])
+    sheet.append(["NHÓM 1. CÔNG TÁC LÃNH ĐẠO, CHỈ ĐẠO - TUYÊN TRUYỀN"])
+    sheet.append(["1", "Ban hành Văn bản chỉ đạo thực hiện Kế hoạch", "UBND phường", "Phòng VHXH", "Tháng 01/2026",
+                  "Văn bản", "", ""])  # fmt: skip
+    sheet.append(["2", "Tuyên truyền Kế hoạch trên hệ thống thông tin cơ sở", "UBND phường", "MTTQ, đoàn thể",
+                  "Thường xuyên", "Tin, bài, pano", "", ""])  # fmt: skip
+    for col, (_, width) in enumerate(COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(col)].width = width
+        sheet.cell(3, col).font = Font(bold=True)
+    buffer = BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -179,6 +179,7 @@ def test_it_round_trips_a_plan_through_its_own_xlsx(db, tmp_path):
             title,
             (2026, 2030),
         )
+        assert (again.issued_on, again.status) == issued
         assert list(again.groups.order_by("order").values_list("code", "title")) == groups
         assert snapshot(again) == before
 

@@ -1,0 +1,110 @@
+from io import BytesIO
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from openpyxl import Workbook, load_workbook
+
+from plans.models import OrgUnit, Plan
+from plans.seed import load_units
+from tasks.seed import SEED_DIR, _read
+from tests.factories import UserFactory
+
+HEADER = ["STT", "Nội dung nhiệm vụ", "Đơn vị chủ trì", "Đơn vị phối hợp", "Thời gian", "Sản phẩm"]
+
+
+@pytest.fixture
+def root(client, db, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    load_units(_read(SEED_DIR / "units.toml"), "units.toml")
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    return client
+
+
+def xlsx(rows) -> SimpleUploadedFile:
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    buffer = BytesIO()
+    book.save(buffer)
+    return SimpleUploadedFile("phu-luc.xlsx", buffer.getvalue())
+
+
+ROWS = [
+    HEADER,
+    ["NHÓM 1. TUYÊN TRUYỀN"],
+    [1, "Ban hành văn bản chỉ đạo", "UBND phường", "Phòng VHXH", "Tháng 01/2026", "Văn bản"],
+    [2, "Tuyên truyền trên loa", "Đài truyền thanh", "MTTQ", "Theo lộ trình TP", "Tin, bài"],
+]
+
+
+def test_it_previews_then_imports_a_plan_with_an_unknown_unit_mapped(root):
+    url = reverse("admin:plans_plan_import")
+    issuer = OrgUnit.objects.get(code="LB-UBND")
+    assert "Nhập kế hoạch từ Excel" in root.get(reverse("admin:plans_plan_changelist")).content.decode()
+    preview = root.post(
+        url, {"file": xlsx(ROWS), "plan": "15/KH-UBND", "title": "Kế hoạch thử", "issuer": issuer.pk}
+    )
+    page = preview.content.decode()
+    assert preview.status_code == 200
+    assert "Nếu ghi: <b>2</b> mới" in page
+    assert "Đài truyền thanh" in page and "Tạo đơn vị mới trong phường" in page
+    assert "Dòng 4, STT 2: “Theo lộ trình TP”" in page
+    assert not Plan.objects.exists()  # a preview writes nothing
+
+    params = {k: preview.context["params"][k] for k in ("token", "plan", "title", "issuer", "ward")}
+    ttvh = OrgUnit.objects.get(code="LB-TTVH")
+    unmapped = root.post(url, {**params, "confirm": "1", "unknown_name": "Đài truyền thanh", "map_0": ""})
+    assert "Chưa chọn cách xử lý tên đơn vị “Đài truyền thanh”." in unmapped.content.decode()
+    assert not Plan.objects.exists()
+
+    done = root.post(url, {**params, "confirm": "1", "unknown_name": "Đài truyền thanh", "map_0": ttvh.pk})
+    plan = Plan.objects.get(number="15/KH-UBND")
+    assert done.status_code == 302 and done.url == reverse("admin:plans_plan_change", args=[plan.pk])
+    assert plan.tasks.get(code="2").lead_units.get() == ttvh
+    assert ttvh.aliases.filter(text="Đài truyền thanh").exists()  # remembered for the next import
+
+
+def test_it_refuses_a_file_that_is_not_a_spreadsheet_by_its_content(root):
+    url = reverse("admin:plans_plan_import")
+    png = SimpleUploadedFile("phu-luc.xlsx", b"\x89PNG\r\n\x1a\n" + b"0" * 100)
+    response = root.post(
+        url, {"file": png, "plan": "15/KH-UBND", "issuer": OrgUnit.objects.get(code="LB-UBND").pk}
+    )
+    assert "không phải là bảng tính Excel .xlsx" in response.content.decode()
+    empty = SimpleUploadedFile("rong.xlsx", b"")
+    response = root.post(url, {"file": empty, "plan": "15/KH-UBND"})
+    assert response.status_code == 200 and not Plan.objects.exists()
+
+
+def test_it_shows_the_problems_of_a_bad_file_and_writes_nothing(root):
+    url = reverse("admin:plans_plan_import")
+    rows = [*ROWS, ["x", "Dòng hỏng", "UBND phường", "", "", ""]]
+    response = root.post(
+        url, {"file": xlsx(rows), "plan": "15/KH-UBND", "issuer": OrgUnit.objects.get(code="LB-UBND").pk}
+    )
+    page = response.content.decode()
+    assert "Tệp có 1 lỗi" in page
+    assert "dòng 5, cột “STT”: STT “x” không hợp lệ" in page
+    assert 'name="confirm"' not in page
+
+
+def test_it_offers_a_template_that_imports_as_is(root, tmp_path):
+    response = root.get(reverse("admin:plans_plan_import_template"))
+    assert response["Content-Disposition"] == 'attachment; filename="mau-phu-luc-nhiem-vu.xlsx"'
+    book = load_workbook(BytesIO(response.content))
+    assert [c.value for c in book.active[3]][:3] == ["STT", "Nội dung nhiệm vụ", "Đơn vị chủ trì"]
+    preview = root.post(
+        reverse("admin:plans_plan_import"),
+        {
+            "file": SimpleUploadedFile("mau.xlsx", response.content),
+            "plan": "1/KH",
+            "issuer": OrgUnit.objects.get(code="LB-UBND").pk,
+        },
+    )
+    assert "Nếu ghi: <b>2</b> mới" in preview.content.decode()
+
+
+def test_it_is_only_for_people_who_may_add_plans(client, db):
+    client.force_login(UserFactory(username="staff", is_staff=True))
+    assert client.get(reverse("admin:plans_plan_import")).status_code == 403
