@@ -169,6 +169,15 @@ class ScorecardAdmin(admin.ModelAdmin):
     inlines = [ScoreEntryInline, TransitionInline]
     actions = ["review_selected", "approve_selected"]
     list_select_related = ["unit", "rubric"]
+    change_list_template = "admin/kpi/scorecard/change_list.html"
+
+    def get_urls(self):
+        from django.urls import path
+
+        from kpi.admin_import import assessment_import_view
+
+        view = self.admin_site.admin_view(lambda request: assessment_import_view(self, request))
+        return [path("import/", view, name="kpi_scorecard_import"), *super().get_urls()]
 
     def has_add_permission(self, request):
         return False  # cards are made by scorecard_get_or_create, with one entry per criterion

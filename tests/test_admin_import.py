@@ -108,3 +108,22 @@ def test_it_offers_a_template_that_imports_as_is(root, tmp_path):
 def test_it_is_only_for_people_who_may_add_plans(client, db):
     client.force_login(UserFactory(username="staff", is_staff=True))
     assert client.get(reverse("admin:plans_plan_import")).status_code == 403
+
+
+def test_it_previews_then_imports_past_kpi_months(client, db, rubric, world, settings, tmp_path):
+    from kpi.models import Scorecard
+    from tests.test_kpi_import import GOOD_ROWS, HEADER
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    url = reverse("admin:kpi_scorecard_import")
+    preview = client.post(url, {"file": xlsx([HEADER, *GOOD_ROWS])})
+    assert "7 dòng hợp lệ. Nếu ghi: <b>2</b> phiếu mới" in preview.content.decode()
+    assert not Scorecard.objects.exists()
+    done = client.post(url, {"token": preview.context["token"], "confirm": "1"})
+    assert done.status_code == 302
+    assert Scorecard.objects.filter(state=Scorecard.State.REVIEWED).count() == 2
+
+    bad = client.post(url, {"file": xlsx([HEADER, ["13/2026", "Phòng VHXH", "1.1", "Hoàn thành"]])})
+    assert "dòng 2, cột “Tháng”" in bad.content.decode()
+    assert 'name="confirm"' not in bad.content.decode()
