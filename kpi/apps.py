@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class KpiConfig(AppConfig):
     name = "kpi"
     verbose_name = "Chấm điểm KPI"
+
+    def ready(self):
+        from kpi import datasets  # noqa: F401  (registers the rubric table)

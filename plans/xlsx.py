@@ -55,10 +55,12 @@ def cell_text(value) -> str:
 
 def formula_like(value) -> bool:
     """Text that a spreadsheet would run as a formula. A leading "-" is common in Vietnamese lists ("- Báo
-    cáo"), so only = + @ are refused on import; exports neutralise all four (see safe_text)."""
-    return (
-        isinstance(value, str) and value.strip()[:1] in ("=", "@", "+") and not re.fullmatch(r"\+?\d+", value)
-    )
+    cáo"), so only = + @ are refused on import; exports neutralise all four (see write_text)."""
+    if not isinstance(value, str):
+        return False
+    text = value.strip()
+    # A lone "=" is an indicator's comparator, not a formula; "+84 24…" is a phone number.
+    return len(text) > 1 and text[0] in ("=", "@", "+") and not re.fullmatch(r"\+?[\d .]+", text)
 
 
 def write_text(cell, value):
