@@ -18,6 +18,23 @@ class OrgUnitAdmin(admin.ModelAdmin):
     readonly_fields = ["path", "ward"]
     inlines = [UnitAliasInline]
     list_select_related = ["parent", "ward"]
+    change_list_template = "admin/plans/orgunit/change_list.html"
+
+    def get_urls(self):
+        from django.urls import path
+
+        from plans.admin_tables import table_download_view, tables_view
+
+        wrap = self.admin_site.admin_view
+        return [
+            path("data/", wrap(lambda request: tables_view(self, request)), name="plans_tables"),
+            path(
+                "data/<slug:identifier>.xlsx",
+                wrap(lambda request, identifier: table_download_view(self, request, identifier)),
+                name="plans_table_download",
+            ),
+            *super().get_urls(),
+        ]
 
 
 @admin.register(CollectiveAlias)

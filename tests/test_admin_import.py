@@ -127,3 +127,39 @@ def test_it_previews_then_imports_past_kpi_months(client, db, rubric, world, set
     bad = client.post(url, {"file": xlsx([HEADER, ["13/2026", "Phòng VHXH", "1.1", "Hoàn thành"]])})
     assert "dòng 2, cột “Tháng”" in bad.content.decode()
     assert 'name="confirm"' not in bad.content.decode()
+
+
+def test_it_exports_previews_and_imports_reference_data(root):
+    from plans.models import Plan
+
+    page = root.get(reverse("admin:plans_tables"))
+    assert "Bộ tiêu chí KPI" in page.content.decode() and "Tải tệp mẫu" in page.content.decode()
+    units = root.get(reverse("admin:plans_table_download", args=["units"]))
+    assert units["Content-Disposition"] == 'attachment; filename="units.xlsx"'
+    template = root.get(reverse("admin:plans_table_download", args=["rubric"]) + "?template=1")
+    assert load_workbook(BytesIO(template.content)).active.cell(3, 1).value == "Nhóm"
+    assert root.get(reverse("admin:plans_table_download", args=["rubric"])).status_code == 404  # which plan?
+    assert root.get(reverse("admin:plans_table_download", args=["nothing"])).status_code == 404
+
+    plan = Plan.objects.create(
+        code="KH-T", number="7/KH-UBND", issuer=OrgUnit.objects.get(code="LB-UBND"), title="T"
+    )
+    upload = SimpleUploadedFile("mau.xlsx", template.content)
+    preview = root.post(reverse("admin:plans_tables"), {"table": "rubric", "plan": plan.pk, "file": upload})
+    assert "Nếu ghi: <b>7</b> mới" in preview.content.decode()
+    assert not plan.rubrics.exists()
+    done = root.post(reverse("admin:plans_tables"), {
+        "confirm": "1", "table": "rubric", "plan": plan.pk, "token": preview.context["token"]})  # fmt: skip
+    assert done.status_code == 302
+    assert plan.rubrics.get().groups.count() == 7
+
+    missing_plan = root.post(
+        reverse("admin:plans_tables"), {"table": "indicators", "file": SimpleUploadedFile("x.xlsx", b"x")}
+    )
+    assert "Cần chọn kế hoạch cho chỉ tiêu." in missing_plan.content.decode()
+
+
+def test_it_keeps_reference_data_for_administrators(client, db):
+    client.force_login(UserFactory(username="staff", is_staff=True))
+    assert client.get(reverse("admin:plans_tables")).status_code == 403
+    assert client.get(reverse("admin:plans_table_download", args=["units"])).status_code == 403
