@@ -122,8 +122,9 @@ def group_of(text: str, index: int) -> tuple[str, str]:
     return f"N{index}", text.strip()
 
 
-def read_appendix(path: Path, report: Report):
-    """Fill report.groups and report.rows from the first sheet that has a task table."""
+def read_appendix(path: Path, report: Report, progress=None):
+    """Fill report.groups and report.rows from the first sheet that has a task table. `progress(n)` is called
+    every 500 rows read, so a command can show that a large file is moving."""
     workbook = open_workbook(path)
     try:
         if INFO_SHEET in workbook.sheetnames:
@@ -149,7 +150,7 @@ def read_appendix(path: Path, report: Report):
             missing = [LABELS[k] for k in REQUIRED if k not in columns]
             if missing:
                 raise ImportFileError(f"Trang “{sheet.title}” thiếu cột bắt buộc: {', '.join(missing)}.")
-            _read_rows(rows, header_row, columns, report)
+            _read_rows(rows, header_row, columns, report, progress)
             if not report.rows:
                 raise ImportFileError(f"Trang “{sheet.title}” không có dòng nhiệm vụ nào dưới dòng tiêu đề.")
             return
@@ -160,11 +161,13 @@ def read_appendix(path: Path, report: Report):
     )
 
 
-def _read_rows(rows, header_row: int, columns: dict[str, int], report: Report):
+def _read_rows(rows, header_row: int, columns: dict[str, int], report: Report, progress=None):
     group = ""
     seen_codes: dict[str, int] = {}
     seen_content: dict[str, str] = {}
     for number, values in enumerate(rows, start=header_row + 1):
+        if progress and (number - header_row) % 500 == 0:
+            progress(number - header_row)
         cells = {k: (values[i] if i < len(values) else None) for k, i in columns.items()}
         texts = {k: cell_text(v) for k, v in cells.items()}
         if not any(cell_text(v) for v in values):
@@ -241,12 +244,12 @@ class _DryRun(Exception):
 
 def import_plan(
     path: Path, *, plan_key: str, title: str = "", issuer: str = "", ward: str = "", create_units: bool = False,
-    unit_map: dict[str, OrgUnit] | None = None, dry_run: bool = False,
+    unit_map: dict[str, OrgUnit] | None = None, dry_run: bool = False, progress=None,
 ) -> Report:  # fmt: skip
     """Check the file, then (unless dry_run or a problem was found) write the plan. `unit_map` maps unknown
     names to existing units (an alias is added, so the next import knows them)."""
     report = Report()
-    read_appendix(path, report)
+    read_appendix(path, report, progress)
 
     plan = Plan.objects.select_related("issuer").find(plan_key)
     issuer = issuer or report.info.get("macoquanbanhanh", "")
@@ -375,11 +378,13 @@ def _write(report: Report, plan, plan_key, title, issuer_unit, ward_unit, ward_n
     period = plan.period
     fields = ["group", "order", "content", "lead_text", "coordinating_text", "unresolved_units", "deliverable",
               "deadline_text", "schedule", "notes"]  # fmt: skip
-    new, changed, links = [], [], {}
+    new, changed, links, relink = [], [], {}, set()
     for order, row in enumerate(report.rows, start=1):
         lead, coordinating = directory.resolve(row.lead), directory.resolve(row.coordinating)
+        group = groups.get(row.group)
         values = {
-            "group": groups.get(row.group),
+            # The id, not the object: comparing objects would load every existing row's group, one query each.
+            "group_id": group.pk if group else None,
             "order": order,
             "content": row.content,
             "lead_text": row.lead,
@@ -401,6 +406,7 @@ def _write(report: Report, plan, plan_key, title, issuer_unit, ward_unit, ward_n
                 validate_constraints=False,
             )
             new.append(task)
+            relink.add(row.code)
             report.created += 1
             continue
         differs = [k for k, v in values.items() if getattr(task, k) != v]
@@ -412,6 +418,8 @@ def _write(report: Report, plan, plan_key, title, issuer_unit, ward_unit, ward_n
             for key in differs:
                 setattr(task, key, values[key])
             changed.append(task)
+        if not same_links:
+            relink.add(row.code)
         if differs or not same_links:
             report.updated += 1
         else:
@@ -421,15 +429,16 @@ def _write(report: Report, plan, plan_key, title, issuer_unit, ward_unit, ward_n
         Task.objects.bulk_update(changed, fields)
 
     tasks = {t.code: t for t in plan.tasks.all()}
-    imported = [tasks[row.code].pk for row in report.rows]
+    # Unit links are rewritten only for tasks whose units changed.
+    relinked_ids = [tasks[code].pk for code in relink]
     Lead, Coordinating = Task.lead_units.through, Task.coordinating_units.through
-    Lead.objects.filter(task_id__in=imported).delete()
-    Coordinating.objects.filter(task_id__in=imported).delete()
+    Lead.objects.filter(task_id__in=relinked_ids).delete()
+    Coordinating.objects.filter(task_id__in=relinked_ids).delete()
     Lead.objects.bulk_create(
-        [Lead(task_id=tasks[code].pk, orgunit_id=u) for code, (lead, _) in links.items() for u in lead]
+        [Lead(task_id=tasks[code].pk, orgunit_id=u) for code in relink for u in links[code][0]]
     )
     Coordinating.objects.bulk_create(
-        [Coordinating(task_id=tasks[code].pk, orgunit_id=u) for code, (_, co) in links.items() for u in co]
+        [Coordinating(task_id=tasks[code].pk, orgunit_id=u) for code in relink for u in links[code][1]]
     )
     relinked = []
     for row in report.rows:

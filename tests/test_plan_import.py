@@ -313,3 +313,6 @@ def test_it_imports_with_the_same_number_of_queries_for_any_number_of_rows(
     with django_assert_max_num_queries(40):
         report = import_plan(path, plan_key="99-KH/UBND", issuer="LB-UBND")
     assert report.created == count
+    with django_assert_max_num_queries(40):
+        again = import_plan(path, plan_key="99-KH/UBND")
+    assert again.unchanged == count

@@ -33,6 +33,7 @@ class Command(BaseCommand):
             report = import_plan(
                 path, plan_key=options["plan"], title=options["title"], issuer=options["issuer"],
                 ward=options["ward"], create_units=options["create_units"], dry_run=options["dry_run"],
+                progress=lambda n: self.stderr.write(f"Đã đọc {n} dòng…"),
             )  # fmt: skip
         except ImportFileError as exc:
             raise CommandError(f"{path.name}: {exc} Không có gì được ghi.") from exc
