@@ -129,8 +129,10 @@ def _decimal(value) -> Decimal | None:
     return number / 100 if percent else number
 
 
-def validate(path: Path, *, rubric: Rubric | None = None, within: OrgUnit | None = None) -> ImportReport:
-    """Check every row; write nothing."""
+def validate(
+    path: Path, *, rubric: Rubric | None = None, within: OrgUnit | None = None, progress=None
+) -> ImportReport:
+    """Check every row; write nothing. `progress(n)` is called every 500 rows."""
     report = ImportReport()
     sheet, data = read_sheet(path)
     unit_cache: dict[str, OrgUnit | str] = {}
@@ -141,7 +143,9 @@ def validate(path: Path, *, rubric: Rubric | None = None, within: OrgUnit | None
     def fail(number, key, message):
         report.errors.append(Problem(sheet, number, COLUMNS[key], message))
 
-    for number, cells in data:
+    for index, (number, cells) in enumerate(data, start=1):
+        if progress and index % 500 == 0:
+            progress(index)
         row_errors = len(report.errors)
         for key, value in cells.items():
             if formula_like(value):
@@ -267,9 +271,9 @@ def _rubric_for(unit: OrgUnit) -> Rubric | str:
 
 @transaction.atomic
 def import_assessments(
-    path: Path, *, dry_run: bool = False, rubric: Rubric | None = None, within=None, source=""
+    path: Path, *, dry_run: bool = False, rubric: Rubric | None = None, within=None, source="", progress=None
 ):
-    report = validate(path, rubric=rubric, within=within)
+    report = validate(path, rubric=rubric, within=within, progress=progress)
     if report.errors:
         return report
     if dry_run:

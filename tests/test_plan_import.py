@@ -316,3 +316,19 @@ def test_it_imports_with_the_same_number_of_queries_for_any_number_of_rows(
     with django_assert_max_num_queries(40):
         again = import_plan(path, plan_key="99-KH/UBND")
     assert again.unchanged == count
+
+
+def test_it_creates_a_ward_that_does_not_exist_yet_when_asked(units, tmp_path):
+    rows = [
+        HEADER_001,
+        [1, "Rà soát cơ sở vật chất", "UBND phường Mới", "Công an phường Mới", "Quý II/2026", "Báo cáo"],
+    ]
+    path = sheet_file(tmp_path / "w.xlsx", rows)
+    error, _ = fails(path, "--plan", "3/KH-UBND", "--issuer", "UBND Thành phố", "--ward", "Phường Mới")
+    assert "Không tìm thấy phường “Phường Mới”. Dùng --create-units để tạo phường mới." in error
+    run(path, "--plan", "3/KH-UBND", "--issuer", "UBND Thành phố", "--ward", "Phường Mới", "--create-units")
+    ward = OrgUnit.objects.get(name="Phường Mới")
+    assert (ward.kind, ward.parent.code, ward.ward) == ("ward", "HN", ward)
+    task = Plan.objects.get(number="3/KH-UBND").tasks.get()
+    assert task.lead_units.get().ward == ward
+    assert task.coordinating_units.get().name == "Công an phường Mới"

@@ -36,7 +36,10 @@ class Command(BaseCommand):
                 raise CommandError(f"Không có bộ tiêu chí KPI của kế hoạch “{options['plan']}”.")
             rubric = rubrics[0]
         try:
-            report = import_assessments(path, dry_run=options["dry_run"], rubric=rubric, within=ward)
+            report = import_assessments(
+                path, dry_run=options["dry_run"], rubric=rubric, within=ward,
+                progress=lambda n: self.stderr.write(f"Đã kiểm tra {n} dòng…"),
+            )  # fmt: skip
         except ImportFileError as exc:
             raise CommandError(f"{path.name}: {exc} Không có gì được ghi.") from exc
         if report.errors:
