@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "plans",
     "tasks",
     "kpi",
+    "reports",
 ]
 
 MIDDLEWARE = [

@@ -30,8 +30,15 @@ def role_of(user) -> str | None:
 
 
 def scope_root(user) -> OrgUnit | None:
+    """Where the user's view of the tree starts. Officers see their unit and below; reviewers and leaders work
+    for the whole ward their unit belongs to (the Phòng VH-XH reviewer reviews every unit of the ward); a
+    city-level user, whose unit is in no ward, sees everything under that unit."""
     profile = profile_of(user)
-    return profile.unit if profile else None
+    if profile is None:
+        return None
+    if profile.role in (Role.REVIEWER, Role.LEADER) and profile.unit.ward_id:
+        return profile.unit.ward
+    return profile.unit
 
 
 def unit_in_scope(user, unit: OrgUnit) -> bool:

@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from plans.models import CollectiveAlias, Indicator, OrgUnit, Plan, UnitAlias, UserProfile
+from plans.models import (
+    CollectiveAlias,
+    DocumentProfile,
+    Indicator,
+    IndicatorValue,
+    OrgUnit,
+    Plan,
+    UnitAlias,
+    UserProfile,
+)
 
 
 class UnitAliasInline(admin.TabularInline):
@@ -65,8 +74,15 @@ class PlanAdmin(admin.ModelAdmin):
         return obj.display_number
 
 
+class IndicatorValueInline(admin.TabularInline):
+    model = IndicatorValue
+    extra = 1
+    fields = ["measured_on", "value", "note"]
+
+
 @admin.register(Indicator)
 class IndicatorAdmin(admin.ModelAdmin):
+    inlines = [IndicatorValueInline]
     list_display = ["code", "plan", "short_text", "comparator", "target_value", "unit", "target_year"]
     list_filter = ["plan", "comparator", "target_year"]
     search_fields = ["code", "text"]
@@ -90,3 +106,19 @@ class UnitAliasAdmin(admin.ModelAdmin):
     list_display = ["text", "unit"]
     search_fields = ["text", "unit__name"]
     autocomplete_fields = ["unit"]
+
+
+@admin.register(DocumentProfile)
+class DocumentProfileAdmin(admin.ModelAdmin):
+    list_display = ["name_line", "unit", "place", "symbol", "signer_title", "issues_reports"]
+    list_filter = ["issues_reports"]
+    search_fields = ["name_line", "unit__name"]
+    autocomplete_fields = ["unit"]
+
+
+@admin.register(IndicatorValue)
+class IndicatorValueAdmin(admin.ModelAdmin):
+    list_display = ["indicator", "value", "measured_on"]
+    list_filter = ["indicator__plan"]
+    search_fields = ["indicator__code", "indicator__text"]
+    autocomplete_fields = ["indicator"]

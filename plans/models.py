@@ -323,3 +323,62 @@ class UserProfile(models.Model):
 
     def __str__(self):
         return f"{self.user} — {self.unit}"
+
+
+class IndicatorValue(models.Model):
+    """A measured value of an indicator (e.g. 96 % of teachers meeting the standard, as of 31/12/2026)."""
+
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="values", verbose_name="Chỉ tiêu"
+    )
+    value = models.DecimalField("Giá trị", max_digits=12, decimal_places=3)
+    measured_on = models.DateField("Tính đến ngày")
+    note = models.TextField("Ghi chú, nguồn số liệu", blank=True)
+
+    class Meta:
+        verbose_name = "Số liệu chỉ tiêu"
+        verbose_name_plural = "Số liệu chỉ tiêu"
+        ordering = ["indicator", "-measured_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "measured_on"], name="indicatorvalue_one_per_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.indicator.code}: {self.value} ({self.measured_on:%d/%m/%Y})"
+
+
+class DocumentProfile(models.Model):
+    """How a unit signs official documents (NĐ 30/2020): the header lines, the place, the number symbol and
+    the signature block. Data, not code, so every ward prints its own."""
+
+    unit = models.OneToOneField(
+        OrgUnit, on_delete=models.CASCADE, related_name="document_profile", verbose_name="Đơn vị"
+    )
+    parent_line = models.CharField("Tên cơ quan chủ quản", max_length=255, blank=True,
+                                   help_text="Dòng trên của tiêu đề trái, ví dụ ỦY BAN NHÂN DÂN PHƯỜNG LONG BIÊN")  # fmt: skip
+    name_line = models.CharField(
+        "Tên cơ quan ban hành", max_length=255, help_text="Ví dụ PHÒNG VĂN HÓA - XÃ HỘI"
+    )
+    place = models.CharField("Địa danh", max_length=100, help_text="Ví dụ Long Biên")
+    symbol = models.CharField("Ký hiệu báo cáo", max_length=40, help_text="Phần sau số: BC-VHXH")
+    signer_authority = models.CharField(
+        "Thẩm quyền ký", max_length=100, blank=True, help_text="TM., KT.… (nếu có)"
+    )
+    signer_title = models.CharField("Chức vụ người ký", max_length=100)
+    signer_name = models.CharField("Họ tên người ký", max_length=100, blank=True)
+    recipients = models.TextField("Nơi nhận", blank=True, help_text="Mỗi dòng một nơi nhận.")
+    issues_reports = models.BooleanField(
+        "Ban hành báo cáo KPI của phường", default=False,
+        help_text="Đơn vị đứng tên các báo cáo tổng hợp KPI và tiến độ của phường (thường là Phòng VH-XH).",
+    )  # fmt: skip
+
+    class Meta:
+        verbose_name = "Thông tin ban hành văn bản"
+        verbose_name_plural = "Thông tin ban hành văn bản"
+
+    def __str__(self):
+        return f"{self.name_line} ({self.unit.code})"
+
+    @property
+    def recipient_lines(self) -> list[str]:
+        return [line.strip() for line in self.recipients.splitlines() if line.strip()]

@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 
-from plans.models import CollectiveAlias, Indicator, OrgUnit, Plan, UnitAlias
+from plans.models import CollectiveAlias, DocumentProfile, Indicator, OrgUnit, Plan, UnitAlias
 from plans.text import normalize_name
 from plans.units import UnitDirectory
 
@@ -97,6 +97,10 @@ def require_keys(entry: dict, allowed: set[str], required: set[str], where: str)
 
 UNIT_KEYS = {"code", "parent", "kind", "name", "short_name", "aliases", "demo", "school_level"}
 COLLECTIVE_KEYS = {"phrases", "kinds", "school_level"}
+PROFILE_KEYS = {
+    "unit", "parent_line", "name_line", "place", "symbol", "signer_authority", "signer_title", "signer_name",
+    "recipients", "issues_reports",
+}  # fmt: skip
 
 
 def load_units(data: dict, source: str) -> Stats:
@@ -136,6 +140,19 @@ def load_units(data: dict, source: str) -> Stats:
         if not progressed:
             codes = ", ".join(f"{e['code']} (cấp trên {e.get('parent')})" for e in pending)
             raise SeedError(f"{source}: không tìm thấy đơn vị cấp trên của: {codes}.")
+
+    for entry in data.get("document_profile", []):
+        where = f"{source}, thông tin ban hành của {entry.get('unit', '?')}"
+        require_keys(entry, PROFILE_KEYS, {"unit", "name_line", "place", "symbol", "signer_title"}, where)
+        if entry["unit"] not in units:
+            raise SeedError(f"{where}: không có đơn vị mã “{entry['unit']}”.")
+        upsert(
+            DocumentProfile,
+            {"unit": units[entry["unit"]]},
+            {k: v for k, v in entry.items() if k != "unit"},
+            stats,
+            where,
+        )
 
     for index, entry in enumerate(data.get("collective", []), start=1):
         where = f"{source}, tên gọi tập thể thứ {index}"

@@ -364,3 +364,18 @@ def test_it_shows_what_linked_tasks_ask_of_the_month(rubric, world, plan, django
     assert {w.task.code: w.unit_percent for w in february} == {"6": 40, "11": 0}
     april = criterion_work(rubric, world.vhxh, date(2026, 4, 1))[criterion.pk]
     assert {w.task.code: w.status.status for w in april} == {"6": "overdue", "11": "not_started"}
+
+
+def test_it_lets_a_reviewer_of_phong_vhxh_review_every_unit_of_the_ward(card, world, people, rubric):
+    from plans.access import unit_in_scope
+    from plans.models import UserProfile
+    from tests.factories import UserFactory, UserProfileFactory
+
+    hana = UserFactory(username="hana")
+    UserProfileFactory(user=hana, unit=world.vhxh, role=UserProfile.Role.REVIEWER)
+    police_card = scorecard_get_or_create(unit=world.police, rubric=rubric, month=MARCH)
+    scorecard_submit(scorecard=police_card, by=None, at=ON_TIME)
+    scorecard_review(scorecard=police_card, by=hana)
+    assert unit_in_scope(hana, world.school_th)
+    assert not unit_in_scope(hana, world.other_school)  # not another ward
+    assert not unit_in_scope(people.alice, world.police)  # an officer of the same department: only her unit

@@ -1,0 +1,309 @@
+"""Every report as an exporter class in a registry (pretix-style): identifier, verbose_name, and
+render(form_data) -> (filename, mimetype, bytes). Commands and download views both go through here."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+from kpi.scoring import round2
+from plans.formatting import vn_date
+from plans.xlsx import write_text
+from reports.documents import (
+    QuarterReport,
+    ScorecardDocument,
+    WardSummary,
+    quarter_report,
+    scorecard_document,
+    ward_summary,
+)
+from reports.pdf import render_pdf
+
+PDF = "application/pdf"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+POINTS = "#,##0.00"  # shown with the reader's separators: 87,50 in a Vietnamese Excel
+# Beyond this many units, a workbook is streamed (write-only): a whole city month stays in bounded memory.
+STREAM_FROM_UNITS = 300
+
+REGISTRY: dict[str, type[Exporter]] = {}
+
+
+def register(cls):
+    REGISTRY[cls.identifier] = cls
+    return cls
+
+
+class Exporter:
+    identifier: str
+    verbose_name: str
+    extension: str
+    mimetype: str
+
+    def render(self, form_data: dict) -> tuple[str, str, bytes]:
+        raise NotImplementedError
+
+
+def _slug(text: str) -> str:
+    from plans.text import strip_diacritics
+
+    return "".join(c if c.isalnum() else "-" for c in strip_diacritics(text).lower()).strip("-")
+
+
+# --- spreadsheet helpers --------------------------------------------------------------------------------------
+
+THIN = Side(style="thin", color="808080")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+BOLD = Font(bold=True)
+GREY = PatternFill("solid", fgColor="EEEEEE")
+
+
+class Sheet:
+    """A sheet with a merged title block, a frozen bold header row and A4 landscape print setup."""
+
+    def __init__(
+        self, sheet, title_lines: list[str], headers: list[tuple[str, int]], *, stream: bool = False
+    ):
+        self.sheet, self.stream, self.width = sheet, stream, len(headers)
+        for col, (_, width) in enumerate(headers, start=1):
+            sheet.column_dimensions[get_column_letter(col)].width = width
+        if not stream:
+            sheet.page_setup.orientation = "landscape"
+            sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+            sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+            sheet.sheet_properties.pageSetUpPr.fitToPage = True
+        self.row = 0
+        for index, line in enumerate(title_lines):
+            self.append([line], font=Font(bold=index == 0, size=13 if index == 0 else 11))
+            if not stream:
+                sheet.merge_cells(start_row=self.row, start_column=1, end_row=self.row, end_column=self.width)
+                sheet.cell(self.row, 1).alignment = Alignment(horizontal="center", wrap_text=True)
+        self.append([])
+        self.append([label for label, _ in headers], font=BOLD, border=True)
+        self.header_row = self.row
+        if not stream:
+            sheet.freeze_panes = sheet.cell(self.row + 1, 1)
+            sheet.print_title_rows = f"{self.row}:{self.row}"
+
+    def append(self, values, *, font=None, border=False, fill=None, number_format=POINTS):
+        self.row += 1
+        if self.stream:
+            from openpyxl.cell import WriteOnlyCell
+
+            cells = []
+            for value in values:
+                cell = WriteOnlyCell(self.sheet, value=value)
+                _style(cell, value, font, border, fill, number_format)
+                cells.append(cell)
+            self.sheet.append(cells)
+            return
+        for col, value in enumerate(values, start=1):
+            cell = self.sheet.cell(self.row, col)
+            write_text(cell, value) if isinstance(value, str) else setattr(cell, "value", value)
+            _style(cell, value, font, border, fill, number_format)
+
+
+def _style(cell, value, font, border, fill, number_format):
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        cell.data_type = "s"  # text stays text, never a formula
+    if font:
+        cell.font = font
+    if border:
+        cell.border = BOX
+    if fill:
+        cell.fill = fill
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        cell.number_format = number_format
+    cell.alignment = Alignment(wrap_text=isinstance(value, str), vertical="top")
+
+
+def _n(value):
+    """Official scores as values (numbers), rounded as the engine rounds them."""
+    return None if value is None else float(round2(value))
+
+
+def _save(book) -> bytes:
+    buffer = BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+# --- scorecard ---------------------------------------------------------------------------------------------
+
+
+def scorecard_sheet(book, doc: ScorecardDocument, *, title: str | None = None, stream=False):
+    sheet = book.create_sheet(title[:31] if title else "Phiếu KPI")
+    table = Sheet(
+        sheet,
+        [f"PHIẾU ĐÁNH GIÁ KPI THÁNG {doc.month:%m/%Y}", doc.unit.name,
+         f"Trạng thái: {doc.card.get_state_display()}" + ("  —  DỰ THẢO" if doc.is_draft else "")],
+        [("STT", 8), ("Nhóm nhiệm vụ", 24), ("Chỉ tiêu/KPI đánh giá", 50), ("Minh chứng", 34), ("Tần suất", 11),
+         ("Điểm tối đa", 10), ("Điểm tự chấm", 10), ("Điểm đạt", 10), ("Ghi chú", 30)],
+        stream=stream,
+    )  # fmt: skip
+    for group in doc.groups:
+        table.append([group.code, group.name, "", "", "", _n(group.max_points), _n(group.self_points),
+                      _n(group.points), ""], font=BOLD, border=True, fill=GREY)  # fmt: skip
+        for line in group.lines:
+            name = line.name + (f"\n(Mức đạt: {line.achievement})" if line.achievement else "")
+            table.append([line.code, "", name, line.evidence or f"Cần: {line.evidence_expected}", line.frequency,
+                          _n(line.max_points), _n(line.self_points), _n(line.points),
+                          line.note or ("Không áp dụng" if line.points is None else "")], border=True)  # fmt: skip
+    table.append(["", "TỔNG", f"Điểm áp dụng {float(round2(doc.applicable))}; tổng quy về thang 100", "", "",
+                  100, _n(doc.self_total), _n(doc.total), doc.rank_label], font=BOLD, border=True)  # fmt: skip
+    return sheet
+
+
+@register
+class ScorecardPdf(Exporter):
+    identifier = "scorecard_pdf"
+    verbose_name = "Phiếu đánh giá KPI tháng (PDF)"
+    extension, mimetype = "pdf", PDF
+
+    def render(self, form_data):
+        doc = scorecard_document(form_data["scorecard"])
+        data = render_pdf("reports/scorecard.html", {"doc": doc, "issuer": doc.issuer, "dated": doc.dated,
+                                                     "draft": doc.is_draft})  # fmt: skip
+        return f"phieu-kpi-{doc.month:%Y-%m}-{_slug(doc.unit.code)}.pdf", PDF, data
+
+
+@register
+class ScorecardXlsx(Exporter):
+    identifier = "scorecard_xlsx"
+    verbose_name = "Phiếu đánh giá KPI tháng (Excel)"
+    extension, mimetype = "xlsx", XLSX
+
+    def render(self, form_data):
+        doc = scorecard_document(form_data["scorecard"])
+        book = Workbook()
+        book.remove(book.active)
+        scorecard_sheet(book, doc)
+        return f"phieu-kpi-{doc.month:%Y-%m}-{_slug(doc.unit.code)}.xlsx", XLSX, _save(book)
+
+
+# --- ward summary --------------------------------------------------------------------------------------------
+
+
+@register
+class WardSummaryPdf(Exporter):
+    identifier = "ward_summary_pdf"
+    verbose_name = "Tổng hợp KPI tháng của phường (PDF)"
+    extension, mimetype = "pdf", PDF
+
+    def render(self, form_data):
+        doc: WardSummary = ward_summary(form_data["ward"], form_data["month"])
+        data = render_pdf("reports/ward_summary.html", {"doc": doc, "issuer": doc.issuer, "dated": doc.dated})
+        return f"tong-hop-kpi-{doc.month:%Y-%m}-{_slug(doc.ward.code)}.pdf", PDF, data
+
+
+@register
+class WardSummaryXlsx(Exporter):
+    identifier = "ward_summary_xlsx"
+    verbose_name = "Tổng hợp KPI tháng của phường (Excel: tổng hợp và từng đơn vị)"
+    extension, mimetype = "xlsx", XLSX
+
+    def render(self, form_data):
+        doc: WardSummary = ward_summary(form_data["ward"], form_data["month"])
+        lines = [line for _, block, _, _ in doc.blocks for line in block]
+        stream = len(lines) > STREAM_FROM_UNITS
+        book = Workbook(write_only=stream)
+        if not stream:
+            book.remove(book.active)
+        for rubric, block, rates, groups in doc.blocks:
+            sheet = book.create_sheet(
+                "Tổng hợp"[:31] if len(doc.blocks) == 1 else f"Tổng hợp {rubric.plan_id}"
+            )
+            headers = [("STT", 6), ("Đơn vị", 40), ("Trạng thái", 14)] + [(f"Nhóm {g}", 9) for g in groups] + [
+                ("Tổng điểm", 10), ("Xếp loại", 22), ("So với tháng trước", 11), ("Nộp đúng hạn", 11)]  # fmt: skip
+            table = Sheet(sheet, [f"TỔNG HỢP KẾT QUẢ KPI THÁNG {doc.month:%m/%Y}", doc.ward.name,
+                                  f"{rubric} — Kế hoạch {rubric.plan.display_number}; đã nộp {rates.submitted}/"
+                                  f"{rates.expected}, đúng hạn {rates.on_time}/{rates.timed}"], headers, stream=stream)  # fmt: skip
+            for index, line in enumerate(block, start=1):
+                on_time = {True: "Đúng hạn", False: "Muộn", None: ""}[line.on_time]
+                table.append([index, line.unit.name, line.state, *[_n(line.groups.get(g)) for g in groups],
+                              _n(line.total), line.rank_label, _n(line.change), on_time], border=True)  # fmt: skip
+            table.append([])
+            for label, count in doc.rank_counts.items():
+                table.append(["", label, count], number_format="0")
+        if not stream:
+            # One sheet per unit with a card: its scorecard.
+            cards = {card.unit_id: card for card in _cards(doc)}
+            for line in lines:
+                card = cards.get(line.unit.pk)
+                if card is not None:
+                    scorecard_sheet(book, scorecard_document(card), title=f"{line.unit.code}")
+        return f"tong-hop-kpi-{doc.month:%Y-%m}-{_slug(doc.ward.code)}.xlsx", XLSX, _save(book)
+
+
+def _cards(doc: WardSummary):
+    from kpi.models import Scorecard
+
+    plans = [rubric.plan_id for rubric, *_ in doc.blocks]
+    return Scorecard.objects.filter(month=doc.month, rubric__plan_id__in=plans).select_related(
+        "unit", "rubric"
+    )
+
+
+# --- quarter report ------------------------------------------------------------------------------------------
+
+
+@register
+class QuarterReportPdf(Exporter):
+    identifier = "quarter_report_pdf"
+    verbose_name = "Báo cáo tiến độ theo quý (PDF)"
+    extension, mimetype = "pdf", PDF
+
+    def render(self, form_data):
+        doc: QuarterReport = quarter_report(form_data["plan"], form_data["year"], form_data["quarter"])
+        data = render_pdf("reports/quarter.html", {"doc": doc, "issuer": doc.issuer, "dated": doc.dated})
+        return f"bao-cao-tien-do-{doc.year}-q{doc.quarter}-{_slug(doc.plan.code)}.pdf", PDF, data
+
+
+@register
+class QuarterReportXlsx(Exporter):
+    identifier = "quarter_report_xlsx"
+    verbose_name = "Báo cáo tiến độ theo quý (Excel)"
+    extension, mimetype = "xlsx", XLSX
+
+    def render(self, form_data):
+        doc: QuarterReport = quarter_report(form_data["plan"], form_data["year"], form_data["quarter"])
+        book = Workbook()
+        book.remove(book.active)
+        title = [f"BÁO CÁO TIẾN ĐỘ THỰC HIỆN KẾ HOẠCH {doc.plan.display_number} — {doc.label.upper()}",
+                 doc.plan.title, f"Tính đến ngày {vn_date(doc.at)}"]  # fmt: skip
+        statuses = list(doc.status_counts)
+        counts = Sheet(book.create_sheet("Tổng hợp"), title, [("Phạm vi", 44)] + [(s, 14) for s in statuses])
+        counts.append(
+            ["Toàn kế hoạch", *doc.status_counts.values()], border=True, font=BOLD, number_format="0"
+        )
+        for name, values in doc.by_group:
+            counts.append([f"Nhóm {name}", *values.values()], border=True, number_format="0")
+        for name, values in doc.by_lead:
+            counts.append([name, *values.values()], border=True, number_format="0")
+        tasks = Sheet(book.create_sheet("Nhiệm vụ"), title, [("STT", 7), ("Nội dung", 50), ("Chủ trì", 28),
+                      ("Thời gian", 24), ("Hạn", 11), ("Trạng thái", 22), ("Số ngày chậm", 9), ("Tiến độ (%)", 9),
+                      ("Sản phẩm", 28), ("Đã báo cáo", 30)])  # fmt: skip
+        for t in doc.tasks:
+            tasks.append([t.code, t.title, "; ".join(t.leads), t.deadline, vn_date(t.due), t.status_label,
+                          t.days_late or None, t.percent, t.deliverable, t.delivered], border=True, number_format="0")  # fmt: skip
+        overdue = Sheet(book.create_sheet("Quá hạn"), title, [("STT", 7), ("Nội dung", 50), ("Chủ trì", 30),
+                        ("Hạn", 11), ("Số ngày chậm", 10), ("Tiến độ (%)", 10)])  # fmt: skip
+        for t in doc.overdue:
+            overdue.append([t.code, t.title, "; ".join(t.leads), vn_date(t.due), t.days_late, t.percent],
+                           border=True, number_format="0")  # fmt: skip
+        kpi = Sheet(book.create_sheet("KPI ba tháng"), title, [("Đơn vị", 40)] + [
+            (label, 12) for m in doc.kpi_months for label in (f"Tháng {m:%m/%Y}", "Xếp loại")])  # fmt: skip
+        for unit, lines in doc.kpi:
+            values = [
+                v for line in lines for v in ((_n(line.total), line.rank_label) if line else (None, ""))
+            ]
+            kpi.append([unit.name, *values], border=True)
+        indicators = Sheet(book.create_sheet("Chỉ tiêu"), title, [("Mã", 10), ("Chỉ tiêu", 60), ("Mục tiêu", 14),
+                           ("Số liệu mới nhất", 12), ("Tính đến", 11), ("Đánh giá", 18)])  # fmt: skip
+        for i in doc.indicators:
+            verdict = {True: "Đạt", False: "Chưa đạt", None: "Chưa có số liệu"}[i.met]
+            indicators.append([i.code, i.text, i.target, float(i.value) if i.value is not None else None,
+                               vn_date(i.measured_on), verdict], border=True)  # fmt: skip
+        return f"bao-cao-tien-do-{doc.year}-q{doc.quarter}-{_slug(doc.plan.code)}.xlsx", XLSX, _save(book)
