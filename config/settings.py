@@ -83,6 +83,9 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "config.wsgi.application"
 
+# Until the officers' sign-in page exists, the admin's login serves everyone.
+LOGIN_URL = "/admin/login/"
+
 # SQLite file by default (embedded, nothing to install); PostgreSQL when DATABASE_URL is set.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False

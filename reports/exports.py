@@ -218,7 +218,8 @@ class WardSummaryXlsx(Exporter):
             headers = [("STT", 6), ("Đơn vị", 40), ("Trạng thái", 14)] + [(f"Nhóm {g}", 9) for g in groups] + [
                 ("Tổng điểm", 10), ("Xếp loại", 22), ("So với tháng trước", 11), ("Nộp đúng hạn", 11)]  # fmt: skip
             table = Sheet(sheet, [f"TỔNG HỢP KẾT QUẢ KPI THÁNG {doc.month:%m/%Y}", doc.ward.name,
-                                  f"{rubric} — Kế hoạch {rubric.plan.display_number}; đã nộp {rates.submitted}/"
+                                  f"Bộ tiêu chí KPI của Kế hoạch số {rubric.plan.display_number} (phiên bản "
+                                  f"{rubric.version}); đã nộp {rates.submitted}/"
                                   f"{rates.expected}, đúng hạn {rates.on_time}/{rates.timed}"], headers, stream=stream)  # fmt: skip
             for index, line in enumerate(block, start=1):
                 on_time = {True: "Đúng hạn", False: "Muộn", None: ""}[line.on_time]
