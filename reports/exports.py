@@ -9,7 +9,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from kpi.scoring import round2
+from kpi.scoring import Rank, round2
 from plans.formatting import vn_date
 from plans.xlsx import write_text
 from reports.documents import (
@@ -308,3 +308,43 @@ class QuarterReportXlsx(Exporter):
             indicators.append([i.code, i.text, i.target, float(i.value) if i.value is not None else None,
                                vn_date(i.measured_on), verdict], border=True)  # fmt: skip
         return f"bao-cao-tien-do-{doc.year}-q{doc.quarter}-{_slug(doc.plan.code)}.xlsx", XLSX, _save(book)
+
+
+@register
+class CityMonthXlsx(Exporter):
+    """Every unit of every ward of a city for one month, streamed ward by ward: bounded memory at city scale."""
+
+    identifier = "city_month_xlsx"
+    verbose_name = "KPI tháng của toàn thành phố (Excel)"
+    extension, mimetype = "xlsx", XLSX
+
+    def render(self, form_data):
+        from kpi.selectors import latest_rubrics, month_summary
+        from plans.models import OrgUnit
+
+        city, month = form_data["city"], form_data["month"]
+        wards = OrgUnit.objects.filter(kind=OrgUnit.Kind.WARD, path__startswith=city.path + "/").order_by(
+            "path"
+        )
+        book = Workbook(write_only=True)
+        for rubric in latest_rubrics():
+            groups = list(rubric.groups.order_by("order").values_list("code", flat=True))
+            headers = [("Phường", 24), ("Đơn vị", 40), ("Trạng thái", 14)] + [(f"Nhóm {g}", 9) for g in groups] + [
+                ("Tổng điểm", 10), ("Xếp loại", 22), ("Nộp đúng hạn", 11)]  # fmt: skip
+            sheet = book.create_sheet(f"KH {rubric.plan.display_number}"[:31].replace("/", "-"))
+            table = Sheet(sheet, [f"KẾT QUẢ KPI THÁNG {month:%m/%Y} — {city.name.upper()}",
+                                  f"Bộ tiêu chí KPI của Kế hoạch số {rubric.plan.display_number}"], headers, stream=True)  # fmt: skip
+            for ward in wards:
+                units = rubric.units.filter(ward=ward).order_by("path")
+                for row in month_summary(rubric, month, units):
+                    card, score = row.card, row.score
+                    approved = card is not None and card.is_locked
+                    total = card.approved_total if approved else (score.total if score else None)
+                    rank = (card.approved_rank or None) if approved else (score.rank if score else None)
+                    on_time = {True: "Đúng hạn", False: "Muộn", None: ""}[
+                        card.submitted_on_time if card else None
+                    ]
+                    table.append([ward.name, row.unit.name, card.get_state_display() if card else "Chưa có phiếu",
+                                  *[_n(score.groups.get(g)) if score else None for g in groups], _n(total),
+                                  Rank(rank).label if rank else "", on_time])  # fmt: skip
+        return f"kpi-{month:%Y-%m}-{_slug(city.code)}.xlsx", XLSX, _save(book)

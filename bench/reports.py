@@ -1,0 +1,162 @@
+"""Benchmark the reports (issue "Reports"): one scorecard PDF against WeasyPrint alone on the same HTML, a
+60-unit ward bundle, and a city-size Excel month (126 wards × 60 units) from generated data, with peak memory.
+
+    .venv/bin/python bench/reports.py            # SQLite, fresh temporary database
+    DATABASE_URL=postgres://… .venv/bin/python bench/reports.py
+
+Generated data is deterministic (random.Random(7)) and written with bulk inserts; not a test.
+"""
+
+import os
+import random
+import resource
+import sys
+import tempfile
+import time
+import tracemalloc
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DEBUG", "1")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+if "DATABASE_URL" not in os.environ:
+    os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.template.loader import render_to_string  # noqa: E402
+
+from kpi.models import Criterion, Rubric, Scorecard, ScoreEntry  # noqa: E402
+from kpi.scoring import Result  # noqa: E402
+from kpi.seed import load_seed_data  # noqa: E402
+from plans.models import OrgUnit  # noqa: E402
+from plans.text import normalize_name  # noqa: E402
+from reports.documents import scorecard_document  # noqa: E402
+from reports.exports import REGISTRY  # noqa: E402
+from reports.pdf import html_to_pdf  # noqa: E402
+
+MONTH = date(2026, 3, 1)
+RESULTS = [Result.DONE] * 6 + [Result.LATE, Result.PARTIAL, Result.NOT_DONE, Result.NOT_APPLICABLE]
+
+
+def generate(wards: int, units_per_ward: int, rubric: Rubric, rng: random.Random, first: int = 0):
+    city = OrgUnit.objects.get(code="HN")
+    criteria = list(Criterion.objects.filter(group__rubric=rubric).select_related("group"))
+    created = []
+    for w in range(first, first + wards):
+        ward = OrgUnit(kind=OrgUnit.Kind.WARD, code=f"GW{w:03d}", name=f"Phường Thử {w:03d}", parent=city)
+        ward.save()
+        units = [
+            OrgUnit(kind=OrgUnit.Kind.SCHOOL if u % 3 == 0 else OrgUnit.Kind.DEPARTMENT, code=f"GW{w:03d}-U{u:02d}",
+                    name=f"Đơn vị {u:02d} phường {w:03d}", parent=ward, ward=ward, path=f"{ward.path}/GW{w:03d}-U{u:02d}",
+                    name_key=normalize_name(f"Đơn vị {u:02d} phường {w:03d}"))
+            for u in range(units_per_ward)
+        ]  # fmt: skip
+        created += OrgUnit.objects.bulk_create(units)
+    rubric.units.add(*created)
+    states = [
+        Scorecard.State.APPROVED,
+        Scorecard.State.REVIEWED,
+        Scorecard.State.SUBMITTED,
+        Scorecard.State.DRAFT,
+    ]
+    cards = Scorecard.objects.bulk_create(
+        [Scorecard(unit=u, rubric=rubric, month=MONTH, state=rng.choice(states), submitted_on_time=rng.random() > 0.2)
+         for u in created], batch_size=2000,
+    )  # fmt: skip
+    entries = []
+    for card in cards:
+        for c in criteria:
+            result = rng.choice(RESULTS)
+            ratio = Decimal(rng.randint(1, 9)) / 10 if result == Result.PARTIAL else None
+            entries.append(ScoreEntry(scorecard=card, criterion=c, group=c.group, result=result, ratio=ratio))
+        if len(entries) > 20000:
+            ScoreEntry.objects.bulk_create(entries, batch_size=5000)
+            entries = []
+    ScoreEntry.objects.bulk_create(entries, batch_size=5000)
+    # Approved cards carry their snapshot, as approval would have left it.
+    from kpi.selectors import scorecard_score
+
+    for card in Scorecard.objects.filter(state=Scorecard.State.APPROVED, unit__in=created[:units_per_ward]):
+        score = scorecard_score(card)
+        Scorecard.objects.filter(pk=card.pk).update(
+            approved_total=score.total, approved_rank=score.rank or ""
+        )
+    return created
+
+
+def measure(label, func, repeat=1, memory=True):
+    """Time without tracing (tracemalloc slows Python several times), then one traced run for peak memory."""
+    start = time.perf_counter()
+    for _ in range(repeat):
+        result = func()
+    elapsed = (time.perf_counter() - start) / repeat
+    peak = ""
+    if memory:
+        tracemalloc.start()
+        func()
+        peak = f"   peak Python memory {tracemalloc.get_traced_memory()[1] / 2**20:7.1f} MiB"
+        tracemalloc.stop()
+    print(f"{label:<58} {elapsed:8.2f} s{peak}")
+    return result
+
+
+def main():
+    call_command("migrate", verbosity=0)
+    load_seed_data()
+    rubric = Rubric.objects.get(plan__number="29-KH/ĐU")
+    rng = random.Random(7)
+    start = time.perf_counter()
+    generate(1, 60, rubric, rng)
+    print(
+        f"generated 1 ward × 60 units in {time.perf_counter() - start:.1f} s ({os.environ['DATABASE_URL'].split(':')[0]})"
+    )
+
+    card = Scorecard.objects.filter(unit__code="GW000-U01").select_related("unit", "rubric__plan").get()
+    doc = scorecard_document(card)
+    html = render_to_string(
+        "reports/scorecard.html",
+        {"doc": doc, "issuer": doc.issuer, "dated": doc.dated, "draft": doc.is_draft},
+    )
+    measure("one scorecard PDF, WeasyPrint alone on the same HTML", lambda: html_to_pdf(html), repeat=5)
+    measure("one scorecard PDF, whole export (data + HTML + PDF)",
+            lambda: REGISTRY["scorecard_pdf"]().render({"scorecard": card}), repeat=5)  # fmt: skip
+
+    ward = OrgUnit.objects.get(code="GW000")
+    cards = list(Scorecard.objects.filter(unit__ward=ward).select_related("unit", "rubric__plan"))
+
+    def bundle():
+        for c in cards:
+            REGISTRY["scorecard_pdf"]().render({"scorecard": c})
+        REGISTRY["ward_summary_pdf"]().render({"ward": ward, "month": MONTH})
+        return REGISTRY["ward_summary_xlsx"]().render({"ward": ward, "month": MONTH})
+
+    # The ward summary of a synthetic ward: its units belong to the 29-KH/ĐU rubric of phường Long Biên, so
+    # the ward summary is taken over Long Biên's rubric units in that ward.
+    from reports import documents
+
+    original = documents.latest_rubrics
+    documents.latest_rubrics = lambda ward=None: [rubric]
+    measure(f"60-unit ward bundle: {len(cards)} scorecard PDFs + summary PDF + xlsx", bundle, memory=False)
+    documents.latest_rubrics = original
+
+    start = time.perf_counter()
+    generate(125, 60, rubric, rng, first=1)
+    print(f"generated 125 more wards × 60 units in {time.perf_counter() - start:.1f} s: "
+          f"{Scorecard.objects.count()} cards, {ScoreEntry.objects.count()} entries")  # fmt: skip
+    city = OrgUnit.objects.get(code="HN")
+    _, _, data = measure("city-size Excel month (126 × 60 units, write-only)",
+                         lambda: REGISTRY["city_month_xlsx"]().render({"city": city, "month": MONTH}))  # fmt: skip
+    print(
+        f"city workbook {len(data) / 2**20:.1f} MiB; process max RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB"
+    )
+
+
+if __name__ == "__main__":
+    main()
