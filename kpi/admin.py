@@ -169,22 +169,6 @@ class ScorecardAdmin(admin.ModelAdmin):
     inlines = [ScoreEntryInline, TransitionInline]
     actions = ["review_selected", "approve_selected"]
 
-    def get_readonly_fields(self, request, obj=None):
-        return [*self.readonly_fields, "downloads"]
-
-    @admin.display(description="Tải về")
-    def downloads(self, obj):
-        from django.urls import reverse
-        from django.utils.html import format_html
-
-        if obj is None or obj.pk is None:
-            return "—"
-        return format_html(
-            '<a href="{}">Phiếu KPI (PDF)</a> · <a href="{}">Phiếu KPI (Excel)</a>',
-            reverse("reports:scorecard", args=[obj.pk, "pdf"]),
-            reverse("reports:scorecard", args=[obj.pk, "xlsx"]),
-        )
-
     list_select_related = ["unit", "rubric"]
     change_list_template = "admin/kpi/scorecard/change_list.html"
 

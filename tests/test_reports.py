@@ -291,3 +291,35 @@ def test_it_serves_downloads_only_inside_the_readers_scope(month, client):
     assert response["X-Content-Type-Options"] == "nosniff"
     assert client.get(reverse("reports:scorecard", args=[card.pk, "docx"])).status_code == 404
     assert Scorecard.objects.count() == 4
+
+
+def test_it_links_downloads_from_the_admin(month, client):
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    card = month["vhxh"]
+    page = client.get(reverse("admin:kpi_scorecard_change", args=[card.pk])).content.decode()
+    assert reverse("reports:scorecard", args=[card.pk, "pdf"]) in page
+    assert reverse("reports:ward_summary", args=["LB", "2026-03", "xlsx"]) in page
+    plan = Plan.objects.get(number="29-KH/ĐU")
+    page = client.get(reverse("admin:plans_plan_change", args=[plan.pk])).content.decode()
+    assert "Kiểm tra PCCC tại các cơ sở giáo dục" in page  # the tasks inline survived the extension
+    assert reverse("reports:quarter_report", args=[plan.pk, date.today().year, 1, "pdf"]) in page
+
+
+def test_it_never_fetches_anything_while_rendering():
+    from reports.pdf import OfflineFetcher, html_to_pdf
+
+    with pytest.raises(ValueError, match="Không tải tài nguyên ngoài"):
+        OfflineFetcher()("http://example.com/logo.png")
+    data = html_to_pdf('<p>Ảnh ngoài: <img src="http://127.0.0.1:9/x.png"></p>')
+    assert "Ảnh ngoài" in pdf_text(data)[1][0]
+
+
+def test_it_repeats_the_table_header_on_every_appendix_page(month):
+    reader, pages = pdf_text(render("scorecard_pdf", scorecard=month["vhxh"])[2])
+    landscape = [
+        text
+        for page, text in zip(reader.pages, pages, strict=True)
+        if page.mediabox.width > page.mediabox.height
+    ]
+    assert len(landscape) >= 2
+    assert all("Chỉ tiêu/KPI đánh giá" in text and "Điểm tự chấm" in text for text in landscape)
