@@ -54,6 +54,19 @@ class SummaryRow:
     def state(self) -> str | None:
         return self.card.state if self.card else None
 
+    @property
+    def official_total(self) -> Decimal | None:
+        """What the leader approved (the snapshot) once approved; the engine's figure before that."""
+        if self.card is not None and self.card.is_locked:
+            return self.card.approved_total
+        return self.score.total if self.score else None
+
+    @property
+    def official_rank(self) -> str | None:
+        if self.card is not None and self.card.is_locked:
+            return self.card.approved_rank or None
+        return self.score.rank if self.score else None
+
 
 def month_summary(rubric: Rubric, month: date, units=None) -> list[SummaryRow]:
     """One row per unit expected by the rubric (or the units given), with its card and score, in a fixed

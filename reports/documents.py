@@ -203,26 +203,14 @@ def _lines(rubric, month: date, units=None) -> list[SummaryLine]:
             SummaryLine(
                 unit=row.unit,
                 state=row.card.get_state_display() if row.card else "Chưa có phiếu",
-                total=_official_total(row),
-                rank=_official_rank(row),
+                total=row.official_total,
+                rank=row.official_rank,
                 groups=row.score.groups if row.score else {},
                 on_time=row.card.submitted_on_time if row.card else None,
-                previous=_official_total(before) if before else None,
+                previous=before.official_total if before else None,
             )
         )
     return lines
-
-
-def _official_total(row):
-    if row.card is not None and row.card.is_locked:
-        return row.card.approved_total  # what the leader signed
-    return row.score.total if row.score else None
-
-
-def _official_rank(row):
-    if row.card is not None and row.card.is_locked:
-        return row.card.approved_rank or None
-    return row.score.rank if row.score else None
 
 
 def ward_summary(ward: OrgUnit, month: date) -> WardSummary:

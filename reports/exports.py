@@ -337,10 +337,7 @@ class CityMonthXlsx(Exporter):
             for ward in wards:
                 units = rubric.units.filter(ward=ward).order_by("path")
                 for row in month_summary(rubric, month, units):
-                    card, score = row.card, row.score
-                    approved = card is not None and card.is_locked
-                    total = card.approved_total if approved else (score.total if score else None)
-                    rank = (card.approved_rank or None) if approved else (score.rank if score else None)
+                    card, score, total, rank = row.card, row.score, row.official_total, row.official_rank
                     on_time = {True: "Đúng hạn", False: "Muộn", None: ""}[
                         card.submitted_on_time if card else None
                     ]

@@ -44,10 +44,7 @@ class Command(BaseCommand):
 
         data = []
         for row in rows:
-            card, score = row.card, row.score
-            approved = card is not None and card.is_locked
-            total = card.approved_total if approved else (score.total if score else None)
-            rank = card.approved_rank if approved else (score.rank if score else None)
+            card, score, total, rank = row.card, row.score, row.official_total, row.official_rank
             data.append(
                 {
                     "unit": row.unit.name,
