@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "simple_history",
+    "axes",
     "plans",
     "tasks",
     "kpi",
@@ -62,7 +63,28 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it watches failed sign-ins.
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses sign-in while a username is locked out
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Five failed sign-ins for one username lock it for 15 minutes (django-axes, a maintained library, rather than
+# a home-made counter).
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = 0.25  # hours
+# By username, not by address: a ward office shares one address behind NAT, and locking the address after five
+# typos by anyone would lock out every officer in the building. (Hence axes.W006 is silenced below.)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
+AXES_RESET_ON_SUCCESS = True
+
+# Sessions end after 30 idle minutes: every request renews the cookie, so only idleness expires it.
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
 
 ROOT_URLCONF = "config.urls"
 
@@ -83,8 +105,9 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "config.wsgi.application"
 
-# Until the officers' sign-in page exists, the admin's login serves everyone.
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
 
 # SQLite file by default (embedded, nothing to install); PostgreSQL when DATABASE_URL is set.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}

@@ -1,6 +1,9 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
+
+from kpi.views import home
+from tasks.views import task_detail
 
 admin.site.site_header = "Quản lý kế hoạch giáo dục phường"
 admin.site.site_title = "Kế hoạch giáo dục phường"
@@ -9,6 +12,10 @@ admin.site.index_title = "Quản trị dữ liệu"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("reports/", include("reports.urls")),
-    # Until the officers' pages exist the data lives in the admin; "/" leads there rather than to a 404.
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("", home, name="home"),
+    path("nhiem-vu/<int:pk>/", task_detail, name="task"),
+    path("dang-nhap/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
+    path("doi-mat-khau/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("doi-mat-khau/xong/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
 ]

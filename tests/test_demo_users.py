@@ -1,13 +1,21 @@
 from io import StringIO
 
 import pytest
-from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth import authenticate as django_authenticate
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from plans.models import OrgUnit, UserProfile
 from tests.factories import OrgUnitFactory
 
 Kind = OrgUnit.Kind
+
+
+def authenticate(**credentials):
+    """As the sign-in page does it: django-axes needs the request."""
+    from django.test import RequestFactory
+
+    return django_authenticate(request=RequestFactory().post("/dang-nhap/"), **credentials)
 
 
 @pytest.fixture

@@ -1,0 +1,37 @@
+from django import forms
+from django.utils import timezone
+
+
+class ProgressForm(forms.Form):
+    reported_on = forms.DateField(label="Ngày", input_formats=["%d/%m/%Y", "%Y-%m-%d"],
+                                  widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))  # fmt: skip
+    percent = forms.IntegerField(label="Tiến độ (%)", min_value=0, max_value=99,
+                                 help_text="Từ 0 đến 99; khi xong, dùng “Báo cáo hoàn thành”.")  # fmt: skip
+    note = forms.CharField(label="Nội dung đã làm", widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {"reported_on": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+
+    def clean_reported_on(self):
+        day = self.cleaned_data["reported_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError("Ngày báo cáo không được sau hôm nay.")
+        return day
+
+
+class CompletionForm(forms.Form):
+    completed_on = forms.DateField(label="Ngày hoàn thành", input_formats=["%d/%m/%Y", "%Y-%m-%d"],
+                                   widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))  # fmt: skip
+    deliverable = forms.CharField(label="Sản phẩm đã hoàn thành", widget=forms.Textarea(attrs={"rows": 3}),
+                                  help_text="Số, ký hiệu, ngày, trích yếu của văn bản/biên bản… đã ban hành.")  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {"completed_on": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+
+    def clean_completed_on(self):
+        day = self.cleaned_data["completed_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError("Ngày hoàn thành không được sau hôm nay.")
+        return day
