@@ -150,3 +150,8 @@ DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="")
 # Largest spreadsheet accepted for import, in bytes (20 MB).
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# Evidence uploads: the largest file accepted, and the most an Office file (a zip) may expand to.
+EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=20 * 1024 * 1024)
+EVIDENCE_MAX_EXPANDED_BYTES = env.int("EVIDENCE_MAX_EXPANDED_BYTES", default=100 * 1024 * 1024)
+FILE_UPLOAD_PERMISSIONS = 0o640

@@ -44,3 +44,18 @@ def acting_unit(user, task: Task):
             if unit.path == root.path or unit.path.startswith(root.path + "/"):
                 return unit, role
     return None, None
+
+
+def get_evidence_or_404(user, pk: int):
+    """Evidence the user may see: of a unit in the user's scope, or of a task the user may see."""
+    from plans.access import unit_in_scope
+    from tasks.models import Evidence
+
+    evidence = Evidence.objects.select_related("unit", "task").filter(pk=pk, deleted_at__isnull=True).first()
+    if evidence is None:
+        raise Http404
+    if unit_in_scope(user, evidence.unit):
+        return evidence
+    if evidence.task_id and visible_tasks(user).filter(pk=evidence.task_id).exists():
+        return evidence
+    raise Http404

@@ -35,3 +35,40 @@ class CompletionForm(forms.Form):
         if day > timezone.localdate():
             raise forms.ValidationError("Ngày hoàn thành không được sau hôm nay.")
         return day
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault(
+            "widget", MultipleFileInput(attrs={"accept": ".pdf,.docx,.xlsx,.jpg,.jpeg,.png,.heic,image/*"})
+        )
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        # Every file, empty ones included, goes to tasks.uploads.check_upload: one check, one kind of message
+        # that names the file.
+        files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
+        if self.required and not files:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        return files
+
+
+class EvidenceForm(forms.Form):
+    files = MultipleFileField(
+        label="Tệp (chọn được nhiều tệp; chụp ảnh bằng điện thoại cũng được)", required=False
+    )
+    url = forms.URLField(label="Hoặc đường dẫn", required=False, assume_scheme="https")
+    doc_number = forms.CharField(label="Số, ký hiệu", required=False, max_length=100)
+    doc_date = forms.DateField(label="Ngày ban hành", required=False, input_formats=["%d/%m/%Y", "%Y-%m-%d"],
+                               widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))  # fmt: skip
+    summary = forms.CharField(label="Trích yếu", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("files") and not data.get("url"):
+            raise forms.ValidationError("Chọn ít nhất một tệp hoặc nhập một đường dẫn.")
+        return data

@@ -143,3 +143,67 @@ class TaskProgress(models.Model):
     @property
     def is_completion(self) -> bool:
         return self.percent == 100
+
+
+def evidence_path(instance, filename):
+    # A generated name, never the uploader's: nothing about the file can be guessed or overwritten.
+    return f"evidence/{instance.uploaded_at:%Y/%m}/{instance.token}.{instance.extension}"
+
+
+class Evidence(models.Model):
+    """Minh chứng: a file or a link, with the document's number, date and summary. Deleting hides it and
+    keeps it (who, when): nothing uploaded is ever lost."""
+
+    unit = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, related_name="evidence", verbose_name="Đơn vị"
+    )
+    task = models.ForeignKey(
+        Task,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="evidence",
+        verbose_name="Nhiệm vụ",
+    )
+    token = models.CharField(max_length=32, unique=True, editable=False)
+    file = models.FileField("Tệp", upload_to=evidence_path, blank=True, max_length=255)
+    original_name = models.CharField("Tên tệp gốc", max_length=255, blank=True)
+    content_type = models.CharField("Loại (theo nội dung)", max_length=120, blank=True)
+    extension = models.CharField(max_length=10, blank=True)
+    size = models.PositiveBigIntegerField("Dung lượng", default=0)
+    sha256 = models.CharField("SHA-256", max_length=64, blank=True, db_index=True)
+    url = models.URLField("Đường dẫn", max_length=500, blank=True)
+    doc_number = models.CharField("Số, ký hiệu", max_length=100, blank=True)
+    doc_date = models.DateField("Ngày ban hành", null=True, blank=True)
+    summary = models.TextField("Trích yếu", blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="Người tải lên"
+    )
+    uploaded_at = models.DateTimeField("Tải lên lúc")
+    deleted_at = models.DateTimeField("Xóa lúc", null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="Người xóa",
+    )
+
+    class Meta:
+        verbose_name = "Minh chứng"
+        verbose_name_plural = "Minh chứng"
+        ordering = ["-uploaded_at"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(file="") | ~Q(url=""), name="evidence_file_or_link"),
+        ]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def label(self) -> str:
+        parts = [
+            p for p in (self.doc_number, self.doc_date and f"{self.doc_date:%d/%m/%Y}", self.summary) if p
+        ]
+        return ", ".join(parts) or self.original_name or self.url

@@ -72,3 +72,76 @@ def task_record_progress(
         raise TaskError("Tiến độ phải từ 0 đến 100%.")
     progress.save()
     return progress
+
+
+@transaction.atomic
+def evidence_upload(*, unit: OrgUnit, by, files: list, task: Task | None = None, doc_number: str = "",
+                    doc_date: date | None = None, summary: str = "") -> list:  # fmt: skip
+    """Store several files at once — all of them or none: every file is checked (by content) first."""
+    import secrets
+
+    from django.utils import timezone
+
+    from tasks.models import Evidence
+    from tasks.uploads import EvidenceRejected, check_upload
+
+    _check_evidence_author(by, unit, task)
+    checked, problems = [], []
+    for upload in files:
+        try:
+            checked.append((upload, *check_upload(upload)))
+        except EvidenceRejected as exc:
+            problems.append(str(exc))
+    if problems:
+        raise TaskError("Không lưu tệp nào. " + " ".join(problems))
+    stored = []
+    for upload, kind, digest in checked:
+        evidence = Evidence(
+            unit=unit, task=task, token=secrets.token_hex(16), original_name=upload.name[:255],
+            content_type=kind.content_type, extension=kind.extension, size=upload.size, sha256=digest,
+            doc_number=doc_number.strip(), doc_date=doc_date, summary=summary.strip(), uploaded_by=by,
+            uploaded_at=timezone.now(),
+        )  # fmt: skip
+        evidence.file.save(f"{evidence.token}.{kind.extension}", upload, save=False)
+        evidence.save()
+        stored.append(evidence)
+    return stored
+
+
+@transaction.atomic
+def evidence_add_link(*, unit: OrgUnit, by, url: str, task: Task | None = None, doc_number: str = "",
+                      doc_date: date | None = None, summary: str = ""):  # fmt: skip
+    import secrets
+
+    from django.core.validators import URLValidator
+    from django.utils import timezone
+
+    from tasks.models import Evidence
+
+    _check_evidence_author(by, unit, task)
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError as exc:
+        raise TaskError("Đường dẫn không hợp lệ (cần bắt đầu bằng http:// hoặc https://).") from exc
+    return Evidence.objects.create(
+        unit=unit, task=task, token=secrets.token_hex(16), url=url, doc_number=doc_number.strip(),
+        doc_date=doc_date, summary=summary.strip(), uploaded_by=by, uploaded_at=timezone.now(),
+    )  # fmt: skip
+
+
+def evidence_delete(*, evidence, by):
+    """Hide, never erase: the file stays on disk and the record keeps who deleted it and when."""
+    from django.utils import timezone
+
+    if evidence.deleted_at is None:
+        _check_evidence_author(by, evidence.unit, None)
+        evidence.deleted_at, evidence.deleted_by = timezone.now(), by
+        evidence.save(update_fields=["deleted_at", "deleted_by"])
+    return evidence
+
+
+def _check_evidence_author(by, unit: OrgUnit, task: Task | None):
+    if by is None or not unit_in_scope(by, unit):
+        raise TaskError("Bạn không có quyền thêm hay xóa minh chứng của đơn vị này.")
+    if task is not None and task_role_of(task, unit) is None and not has_role(by, Role.REVIEWER, Role.ADMIN):
+        raise TaskError(f"{unit.name} không chủ trì hay phối hợp nhiệm vụ này.")

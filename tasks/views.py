@@ -1,12 +1,20 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
-from tasks.access import acting_unit, get_task_or_404
-from tasks.forms import CompletionForm, ProgressForm
-from tasks.services import TaskError, task_record_progress
+from tasks.access import acting_unit, get_evidence_or_404, get_task_or_404
+from tasks.forms import CompletionForm, EvidenceForm, ProgressForm
+from tasks.services import (
+    TaskError,
+    evidence_add_link,
+    evidence_delete,
+    evidence_upload,
+    task_record_progress,
+)
 from tasks.status import plan_start, status_at
 
 
@@ -16,7 +24,29 @@ def task_detail(request, pk: int):
     unit, role = acting_unit(request.user, task)
     progress_form = ProgressForm(prefix="p")
     completion_form = CompletionForm(prefix="c")
-    if request.method == "POST" and unit is not None:
+    evidence_form = EvidenceForm(prefix="e")
+    if request.method == "POST" and unit is not None and "evidence" in request.POST:
+        evidence_form = EvidenceForm(request.POST, request.FILES, prefix="e")
+        if evidence_form.is_valid():
+            data = evidence_form.cleaned_data
+            meta = {
+                "doc_number": data["doc_number"],
+                "doc_date": data["doc_date"],
+                "summary": data["summary"],
+            }
+            try:
+                stored = evidence_upload(unit=unit, by=request.user, files=data["files"], task=task, **meta)
+                if data["url"]:
+                    stored.append(
+                        evidence_add_link(unit=unit, by=request.user, url=data["url"], task=task, **meta)
+                    )
+            except TaskError as exc:
+                evidence_form.add_error(None, str(exc))
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, f"Đã thêm {len(stored)} minh chứng.")
+                return redirect("task", pk=task.pk)
+    elif request.method == "POST" and unit is not None:
         completing = "complete" in request.POST
         form = (
             CompletionForm(request.POST, prefix="c") if completing else ProgressForm(request.POST, prefix="p")
@@ -50,6 +80,31 @@ def task_detail(request, pk: int):
             "task": task, "schedule": schedule, "unit": unit, "role": role,
             "status": status_at(schedule, list(progress), timezone.localdate(), since=plan_start(task.plan)),
             "progress": progress, "progress_form": progress_form, "completion_form": completion_form,
+            "evidence_form": evidence_form, "evidence": task.evidence.filter(deleted_at__isnull=True).select_related("unit"),
             "lead_units": task.lead_units.all(), "coordinating_units": task.coordinating_units.all(),
         },
     )  # fmt: skip
+
+
+@login_required
+def evidence_download(request, pk: int):
+    evidence = get_evidence_or_404(request.user, pk)
+    if not evidence.file:
+        raise Http404
+    response = FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name,
+                            content_type=evidence.content_type)  # fmt: skip
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_POST
+def evidence_remove(request, pk: int):
+    evidence = get_evidence_or_404(request.user, pk)
+    try:
+        evidence_delete(evidence=evidence, by=request.user)
+    except TaskError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Đã xóa minh chứng (vẫn được lưu giữ để đối chiếu).")
+    return redirect("task", pk=evidence.task_id) if evidence.task_id else redirect("home")
