@@ -241,6 +241,9 @@ class ScoreEntry(models.Model):
     review_reason = models.TextField("Lý do điểm thẩm định", blank=True)
     comment = models.TextField("Nhận xét", blank=True)
     evidence_note = models.TextField("Minh chứng (ghi chú)", blank=True)
+    evidence = models.ManyToManyField(
+        "tasks.Evidence", blank=True, related_name="score_entries", verbose_name="Minh chứng đính kèm"
+    )
     history = HistoricalRecords()
 
     class Meta:

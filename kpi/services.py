@@ -243,6 +243,7 @@ class EntryInput:
     evidence_note: str | None = None
     reviewed_points: Decimal | None = None
     review_reason: str | None = None
+    evidence_ids: list[int] | None = None  # the unit's own evidence to attach (replaces what was attached)
 
 
 EDITABLE = {
@@ -282,6 +283,15 @@ def scorecard_update_entries(
             entry.review_reason = data.review_reason or ""
         _validate(entry, code)
         entry.save()
+        if data.evidence_ids is not None:
+            allowed = set(
+                card.unit.evidence.filter(pk__in=data.evidence_ids, deleted_at__isnull=True).values_list(
+                    "pk", flat=True
+                )
+            )
+            if allowed != set(data.evidence_ids):
+                raise WorkflowError(f"Tiêu chí {code}: chỉ đính kèm được minh chứng của chính đơn vị.")
+            entry.evidence.set(allowed)
     card.version += 1
     card.save()
     return card
@@ -332,15 +342,31 @@ def scorecard_add_adhoc(
     return entry
 
 
+def missing_evidence(card: Scorecard) -> list[str]:
+    """Criteria scored this month (not "Không áp dụng") with neither an attached file/link nor a written
+    reference: a card cannot be submitted while any remain."""
+    entries = card.entries.exclude(result=Result.NOT_APPLICABLE).filter(
+        evidence_note="", evidence__isnull=True
+    )
+    return [
+        e.key for e in entries.select_related("criterion").order_by("group__order", "criterion__order", "id")
+    ]
+
+
 @transaction.atomic
 def scorecard_submit(*, scorecard: Scorecard, by, at: datetime | None = None) -> Scorecard:
     card = _lock(scorecard)
     if card.state != State.DRAFT:
         raise WorkflowError(f"Chỉ nộp được phiếu “Nháp”; phiếu đang “{card.get_state_display()}”.")
     _require(by, card, (Role.OFFICER, Role.ADMIN), "nộp")
+    missing = missing_evidence(card)
+    if missing:
+        raise WorkflowError(
+            "Chưa nộp được: các tiêu chí sau đã chấm nhưng chưa có minh chứng: " + ", ".join(missing) + "."
+        )
     at = at or timezone.now()
     on_time = timezone.localtime(at).date() <= submission_deadline(card.rubric, card.month)
-    _propose_timeliness(card, on_time)
+    _propose_timeliness(card, on_time, at)
     # The unit's claim, kept beside whatever the reviewer decides.
     entries = ordered_entries(card)
     items = {item.key: item for item in score_entries(card.rubric, entries).items}
@@ -352,13 +378,17 @@ def scorecard_submit(*, scorecard: Scorecard, by, at: datetime | None = None) ->
     return card
 
 
-def _propose_timeliness(card: Scorecard, on_time: bool):
+def _propose_timeliness(card: Scorecard, on_time: bool, at: datetime):
     """Criterion 7.1 ("Báo cáo định kỳ tháng đúng hạn") is proposed from the submission itself; the reviewer
     may override it with a reason."""
     entry = card.entries.filter(criterion__code=TIMELINESS_CRITERION).first()
     if entry is not None and entry.result == Result.NOT_APPLICABLE:
         entry.result = Result.DONE if on_time else Result.LATE
         entry.comment = entry.comment or ("Nộp đúng hạn (tự động)" if on_time else "Nộp muộn (tự động)")
+        # The evidence of timeliness is the submission itself, as the system recorded it.
+        entry.evidence_note = (
+            entry.evidence_note or f"Phiếu nộp lúc {timezone.localtime(at):%H:%M %d/%m/%Y} (hệ thống ghi)"
+        )
         entry.save()
 
 

@@ -26,8 +26,9 @@ def admin_client_(client, db):
 def approved_card(rubric, world, people):
     card = scorecard_get_or_create(unit=world.vhxh, rubric=rubric, month=date(2026, 3, 1))
     scorecard_update_entries(
-        scorecard=card, by=people.alice, version=card.version, entries={"1.1": EntryInput(Result.DONE)}
-    )
+        scorecard=card, by=people.alice, version=card.version,
+        entries={"1.1": EntryInput(Result.DONE, evidence_note="Văn bản số 1/VHXH")},
+    )  # fmt: skip
     scorecard_submit(scorecard=card, by=people.alice)
     scorecard_review(scorecard=card, by=people.bob)
     return scorecard_approve(scorecard=card, by=people.charlie)

@@ -42,9 +42,14 @@ def card(rubric, world):
 
 
 def fill(card, by, results: dict):
-    return scorecard_update_entries(
-        scorecard=card, by=by, version=card.version, entries={k: EntryInput(**v) for k, v in results.items()}
-    )
+    """Set results; a scored criterion gets a written evidence reference unless the test gives its own."""
+    entries = {}
+    for code, values in results.items():
+        values = dict(values)
+        if values["result"] != Result.NOT_APPLICABLE:
+            values.setdefault("evidence_note", f"Biên bản số {code}")
+        entries[code] = EntryInput(**values)
+    return scorecard_update_entries(scorecard=card, by=by, version=card.version, entries=entries)
 
 
 def test_it_splits_group_points_equally_in_hundredths():
@@ -379,3 +384,38 @@ def test_it_lets_a_reviewer_of_phong_vhxh_review_every_unit_of_the_ward(card, wo
     assert unit_in_scope(hana, world.school_th)
     assert not unit_in_scope(hana, world.other_school)  # not another ward
     assert not unit_in_scope(people.alice, world.police)  # an officer of the same department: only her unit
+
+
+def test_it_refuses_to_submit_scored_criteria_without_evidence(card, people, world):
+    from tasks.services import evidence_add_link
+
+    scorecard_update_entries(
+        scorecard=card, by=people.alice, version=card.version,
+        entries={"1.1": EntryInput(Result.DONE), "2.3": EntryInput(Result.LATE), "3.1": EntryInput(Result.NOT_APPLICABLE)},
+    )  # fmt: skip
+    with pytest.raises(WorkflowError, match=r"chưa có minh chứng: 1\.1, 2\.3\."):
+        scorecard_submit(scorecard=card, by=people.alice, at=ON_TIME)
+    card.refresh_from_db()
+    link = evidence_add_link(unit=world.vhxh, by=people.alice, url="https://example.vn/bien-ban")
+    scorecard_update_entries(
+        scorecard=card, by=people.alice, version=card.version,
+        entries={"1.1": EntryInput(Result.DONE, evidence_ids=[link.pk]), "2.3": EntryInput(Result.LATE, evidence_note="Kế hoạch 5/KH")},
+    )  # fmt: skip
+    scorecard_submit(scorecard=card, by=people.alice, at=ON_TIME)
+    assert list(card.entries.get(criterion__code="1.1").evidence.all()) == [link]
+    other = evidence_add_link(unit=world.police, by=_police_officer(world), url="https://example.vn/x")
+    card.refresh_from_db()
+    scorecard_return(scorecard=card, by=people.bob, reason="Xem lại")
+    card.refresh_from_db()
+    with pytest.raises(WorkflowError, match="chỉ đính kèm được minh chứng của chính đơn vị"):
+        scorecard_update_entries(scorecard=card, by=people.alice, version=card.version,
+                                 entries={"1.1": EntryInput(Result.DONE, evidence_ids=[other.pk])})  # fmt: skip
+
+
+def _police_officer(world):
+    from plans.models import UserProfile
+    from tests.factories import UserFactory, UserProfileFactory
+
+    user = UserFactory(username="frank")
+    UserProfileFactory(user=user, unit=world.police, role=UserProfile.Role.OFFICER)
+    return user
