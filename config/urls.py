@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from kpi.views import home
+from kpi.views import home, scorecard_page, self_assessment_month
 from tasks.views import evidence_download, evidence_remove, task_detail
 
 admin.site.site_header = "Quản lý kế hoạch giáo dục phường"
@@ -14,6 +14,8 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("", home, name="home"),
     path("nhiem-vu/<int:pk>/", task_detail, name="task"),
+    path("tu-cham/<str:month>/", self_assessment_month, name="self_assessment"),
+    path("phieu-kpi/<int:pk>/", scorecard_page, name="scorecard"),
     path("minh-chung/<int:pk>/tai-ve/", evidence_download, name="evidence_download"),
     path("minh-chung/<int:pk>/xoa/", evidence_remove, name="evidence_remove"),
     path("dang-nhap/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),

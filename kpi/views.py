@@ -35,3 +35,120 @@ def home(request):
             "cards": [(r, m, c, submission_deadline(r, m)) for r, m, c in cards],
         },
     )  # fmt: skip
+
+
+def _card_or_404(user, pk: int) -> Scorecard:
+    from django.http import Http404
+
+    from plans.access import unit_in_scope
+
+    card = Scorecard.objects.select_related("unit", "rubric__plan").filter(pk=pk).first()
+    if card is None or not unit_in_scope(user, card.unit):
+        raise Http404  # never a hint that it exists
+    return card
+
+
+@login_required
+def self_assessment_month(request, month: str):
+    """Tự chấm tháng MM/YYYY of the user's unit: its card for the month, made on first visit."""
+    from django.http import Http404
+    from django.shortcuts import redirect
+
+    from kpi.months import MonthError, parse_month
+    from kpi.services import scorecard_get_or_create
+
+    profile = profile_of(request.user)
+    try:
+        first_day = parse_month(month)
+    except MonthError as exc:
+        raise Http404 from exc
+    if profile is None:
+        raise Http404
+    rubric = profile.unit.rubrics.order_by("-version").first()
+    if rubric is None:
+        raise Http404
+    card = Scorecard.objects.filter(unit=profile.unit, month=first_day, rubric__plan=rubric.plan).first()
+    card = card or scorecard_get_or_create(unit=profile.unit, rubric=rubric, month=first_day)
+    return redirect("scorecard", pk=card.pk)
+
+
+@login_required
+def scorecard_page(request, pk: int):
+    from decimal import Decimal, InvalidOperation
+
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    from kpi.models import LockedError
+    from kpi.scoring import Rank, Result
+    from kpi.selectors import criterion_work, ordered_entries, score_entries
+    from kpi.services import EntryInput, WorkflowError, scorecard_submit, scorecard_update_entries
+    from plans.access import Role, has_role
+
+    card = _card_or_404(request.user, pk)
+    editable = card.state == Scorecard.State.DRAFT and has_role(request.user, Role.OFFICER, Role.ADMIN)
+    entries = ordered_entries(card)
+    posted = request.POST if request.method == "POST" and editable else None
+    if posted is not None:
+        inputs, problems = {}, []
+        for entry in entries:
+            if entry.is_adhoc:
+                continue
+            result = posted.get(f"result-{entry.pk}", entry.result)
+            ratio = None
+            if result in (Result.PARTIAL, Result.LATE_PARTIAL):
+                try:
+                    ratio = Decimal(posted.get(f"ratio-{entry.pk}", "").replace(",", ".")) / 100
+                except InvalidOperation:
+                    problems.append(f"Tiêu chí {entry.key}: nhập tỷ lệ đạt (0–100%).")
+            inputs[entry.criterion.code] = EntryInput(
+                result, ratio=ratio, comment=posted.get(f"comment-{entry.pk}", ""),
+                evidence_note=posted.get(f"note-{entry.pk}", ""),
+                evidence_ids=[int(v) for v in posted.getlist(f"ev-{entry.pk}") if v.isdigit()],
+            )  # fmt: skip
+        try:
+            if problems:
+                raise WorkflowError(" ".join(problems))
+            version = int(posted.get("version", "0"))
+            card = scorecard_update_entries(scorecard=card, by=request.user, entries=inputs, version=version)
+            if "submit" in posted:
+                scorecard_submit(scorecard=card, by=request.user)
+                messages.success(request, f"Đã nộp phiếu tháng {card.month:%m/%Y}.")
+            else:
+                messages.success(request, "Đã lưu nháp.")
+            return redirect("scorecard", pk=card.pk)
+        except (WorkflowError, LockedError) as exc:
+            messages.error(request, str(exc))  # nothing was written: the form keeps what was typed
+    score = score_entries(card.rubric, entries)
+    work = criterion_work(card.rubric, card.unit, card.month)
+    own_evidence = list(card.unit.evidence.filter(deleted_at__isnull=True).order_by("-uploaded_at")[:200])
+    attached = {e.pk: {ev.pk for ev in e.evidence.all()} for e in entries}
+    items = {item.key: item for item in score.items}
+    groups = []
+    for group in card.rubric.groups.order_by("order"):
+        rows = []
+        for entry in (e for e in entries if e.group_id == group.pk):
+
+            def value(name, default, pk=entry.pk):
+                # After a refused save the form shows what was typed, not what is stored.
+                return posted.get(f"{name}-{pk}", default) if posted else default
+
+            rows.append({
+                "entry": entry, "item": items[str(entry.pk)],
+                "result": value("result", entry.result),
+                "ratio": value("ratio", f"{entry.ratio * 100:.0f}" if entry.ratio is not None else ""),
+                "comment": value("comment", entry.comment), "note": value("note", entry.evidence_note),
+                "attached": {int(v) for v in posted.getlist(f"ev-{entry.pk}")} if posted else attached[entry.pk],
+                "work": work.get(entry.criterion_id, []) if entry.criterion_id else [],
+            })  # fmt: skip
+        groups.append((group, rows))
+    return TemplateResponse(
+        request,
+        "kpi/scorecard.html",
+        {
+            "card": card, "editable": editable, "groups": groups, "score": score, "evidence": own_evidence,
+            "results": Result.choices, "rank": Rank(score.rank).label if score.rank else score.rank_label,
+            "deadline": submission_deadline(card.rubric, card.month),
+            "transitions": card.transitions.select_related("by").order_by("at"),
+        },
+    )  # fmt: skip
