@@ -168,10 +168,17 @@ def criterion_work(
     at = date.fromordinal(month_end)
     if today is not None and today < at:
         at = today
-    ancestors = unit.ancestor_codes
+    from plans.models import OrgUnit
+
+    # The unit and the units below it: a department does not lead what its parent leads.
+    own = set(
+        OrgUnit.objects.filter(Q(pk=unit.pk) | Q(path__startswith=unit.path + "/")).values_list(
+            "pk", flat=True
+        )
+    )
     tasks = (
         Task.objects.filter(criteria__group__rubric=rubric)
-        .filter(Q(lead_units__code__in=ancestors) | Q(coordinating_units__code__in=ancestors))
+        .filter(Q(lead_units__in=own) | Q(coordinating_units__in=own))
         .select_related("plan")
         .prefetch_related("lead_units", "progress", Prefetch("criteria", to_attr="linked_criteria"))
         .distinct()
@@ -180,14 +187,14 @@ def criterion_work(
     for task in tasks:
         schedule = task.parsed_schedule()
         records = list(task.progress.all())
-        own = [r for r in records if r.unit_id == unit.pk and month <= r.reported_on <= at]
-        role = "chủ trì" if any(u.code in ancestors for u in task.lead_units.all()) else "phối hợp"
+        reported = [r for r in records if r.unit_id == unit.pk and month <= r.reported_on <= at]
+        role = "chủ trì" if any(u.pk in own for u in task.lead_units.all()) else "phối hợp"
         work = DueWork(
             task=task,
             role=role,
             due_in_month=due_dates(schedule, month, date.fromordinal(month_end)),
             status=status_at(schedule, records, at, since=plan_start(task.plan)),
-            unit_percent=max((r.percent for r in own), default=0),
+            unit_percent=max((r.percent for r in reported), default=0),
         )
         for criterion in task.linked_criteria:
             result[criterion.pk].append(work)

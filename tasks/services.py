@@ -18,11 +18,11 @@ class TaskError(Exception):
 
 
 def task_role_of(task: Task, unit: OrgUnit) -> str | None:
-    """ "lead" or "coordinating" when the unit (or a unit above it) is named on the task, else None."""
-    ancestors = set(unit.ancestor_codes)
-    if any(u.code in ancestors for u in task.lead_units.all()):
+    """ "lead" or "coordinating" when the unit itself is named on the task, else None. A department does not
+    lead what its parent leads: Phòng VH-XH coordinates a task that UBND phường leads."""
+    if any(u.pk == unit.pk for u in task.lead_units.all()):
         return "lead"
-    if any(u.code in ancestors for u in task.coordinating_units.all()):
+    if any(u.pk == unit.pk for u in task.coordinating_units.all()):
         return "coordinating"
     return None
 

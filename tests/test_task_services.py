@@ -73,3 +73,16 @@ def test_it_files_a_recurring_tasks_report_under_its_period(plan, world):
         task=yearly, by=None, unit=world.vhxh, reported_on=date(2026, 9, 1), percent=10
     )
     assert (early.period_due, late.period_due) == (date(2026, 8, 15), date(2027, 8, 15))
+
+
+def test_it_does_not_let_a_department_act_for_what_its_parent_leads(plan, world, people):
+    from tasks.services import task_role_of
+
+    led_by_ubnd = TaskFactory(plan=plan, code="2", deadline_text="Tháng 01/2026")
+    led_by_ubnd.lead_units.add(world.ubnd)
+    led_by_ubnd.coordinating_units.add(world.vhxh)
+    assert task_role_of(led_by_ubnd, world.vhxh) == "coordinating"  # not "lead" because UBND is its parent
+    with pytest.raises(TaskError, match="Chỉ đơn vị chủ trì mới báo cáo hoàn thành"):
+        task_record_progress(
+            task=led_by_ubnd, by=people.alice, unit=world.vhxh, reported_on=date(2026, 1, 20), percent=100
+        )
