@@ -34,7 +34,7 @@ from plans.models import Plan  # noqa: E402
 from plans.seed import load_units  # noqa: E402
 from tasks.plan_export import plan_workbook  # noqa: E402
 from tasks.plan_import import import_plan  # noqa: E402
-from tasks.seed import SEED_DIR, _read  # noqa: E402
+from tasks.seed import SEED_DIR, read_toml  # noqa: E402
 
 LEADS = ["Phòng VHXXH", "P.VHXH", "UBND phường", "Phòng Văn hóa - Xã hội", "Trạm Y tế", "Nhà trường"]
 PARTNERS = [
@@ -81,7 +81,7 @@ def timed(label, func):
 def main():
     rows = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
     call_command("migrate", verbosity=0)
-    load_units(_read(SEED_DIR / "units.toml"), "units.toml")
+    load_units(read_toml(SEED_DIR / "units.toml"), "units.toml")
     Plan.objects.filter(number="900/KH-BENCH").delete()
     path = Path(tempfile.mkdtemp()) / "appendix.xlsx"
     build(path, rows)

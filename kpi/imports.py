@@ -60,10 +60,6 @@ class ImportReport:
     updated: int = 0
     written: bool = False
 
-    @property
-    def cards(self) -> int:
-        return len({(r.unit.pk, r.month) for r in self.rows})
-
 
 def read_sheet(path: Path) -> tuple[str, list[tuple[int, dict]]]:
     """(sheet name, [(row number, {column key: value})]) from the first sheet with the expected header."""

@@ -11,7 +11,7 @@ from kpi.models import Criterion, Rubric, RubricGroup
 from kpi.services import rubric_errors, split_points
 from plans.models import OrgUnit, Plan
 from plans.seed import SeedError, Stats, parse_decimal, require_keys, upsert
-from tasks.seed import SEED_DIR, _read
+from tasks.seed import SEED_DIR, read_toml
 from tasks.seed import load_seed_data as load_plans_and_tasks
 
 RUBRIC_KEYS = {"plan", "version", "total", "name"}
@@ -112,5 +112,5 @@ def load_seed_data(seed_dir: Path = SEED_DIR) -> dict[str, Stats]:
     """Everything, all or nothing: units, plans, indicators, tasks, then the rubrics."""
     report = load_plans_and_tasks(seed_dir)
     for path in sorted(seed_dir.glob("rubric_*.toml")):
-        report[path.name] = load_rubric(_read(path), path.name)
+        report[path.name] = load_rubric(read_toml(path), path.name)
     return report

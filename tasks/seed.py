@@ -140,7 +140,7 @@ def _set_units(manager, units, stats: Stats):
         stats.links += 1
 
 
-def _read(path: Path) -> dict:
+def read_toml(path: Path) -> dict:
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)
@@ -156,10 +156,10 @@ def load_seed_data(seed_dir: Path = SEED_DIR) -> dict[str, Stats]:
     units_file = seed_dir / "units.toml"
     if not units_file.exists():
         raise SeedError(f"Không tìm thấy {units_file}.")
-    report[units_file.name] = load_units(_read(units_file), units_file.name)
+    report[units_file.name] = load_units(read_toml(units_file), units_file.name)
 
     plan_files = sorted(seed_dir.glob("plan_*.toml"))
-    documents = {path.name: _read(path) for path in plan_files}
+    documents = {path.name: read_toml(path) for path in plan_files}
     main = {name: doc for name, doc in documents.items() if isinstance(doc.get("plan"), dict)}
     subtasks = {name: doc for name, doc in documents.items() if isinstance(doc.get("plan"), str)}
 

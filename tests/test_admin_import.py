@@ -7,7 +7,7 @@ from openpyxl import Workbook, load_workbook
 
 from plans.models import OrgUnit, Plan
 from plans.seed import load_units
-from tasks.seed import SEED_DIR, _read
+from tasks.seed import SEED_DIR, read_toml
 from tests.factories import UserFactory
 
 HEADER = ["STT", "Nội dung nhiệm vụ", "Đơn vị chủ trì", "Đơn vị phối hợp", "Thời gian", "Sản phẩm"]
@@ -16,7 +16,7 @@ HEADER = ["STT", "Nội dung nhiệm vụ", "Đơn vị chủ trì", "Đơn vị
 @pytest.fixture
 def root(client, db, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-    load_units(_read(SEED_DIR / "units.toml"), "units.toml")
+    load_units(read_toml(SEED_DIR / "units.toml"), "units.toml")
     client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
     return client
 

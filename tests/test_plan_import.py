@@ -12,7 +12,7 @@ from plans.models import OrgUnit, Plan
 from plans.seed import load_units
 from tasks.models import Task
 from tasks.plan_import import import_plan
-from tasks.seed import SEED_DIR, _read
+from tasks.seed import SEED_DIR, read_toml
 
 SCHOOLS = ["LB-MN01", "LB-MN02", "LB-TH01", "LB-TH02", "LB-THCS01", "LB-THCS02"]
 
@@ -20,7 +20,7 @@ SCHOOLS = ["LB-MN01", "LB-MN02", "LB-TH01", "LB-TH02", "LB-THCS01", "LB-THCS02"]
 @pytest.fixture
 def units(db):
     """The real org tree of phường Long Biên, with no plan: an "empty database" for plans."""
-    load_units(_read(SEED_DIR / "units.toml"), "units.toml")
+    load_units(read_toml(SEED_DIR / "units.toml"), "units.toml")
 
 
 def sheet_file(path, rows, merges=()):
