@@ -6,7 +6,13 @@ from django.forms.models import BaseInlineFormSet
 from simple_history.admin import SimpleHistoryAdmin
 
 from kpi.models import Criterion, Rubric, RubricGroup, Scorecard, ScoreEntry, Transition
-from kpi.services import WorkflowError, rubric_new_version, scorecard_approve, scorecard_review
+from kpi.services import (
+    WorkflowError,
+    rubric_new_version,
+    scorecard_approve,
+    scorecard_refresh_score,
+    scorecard_review,
+)
 from plans.formatting import vn_decimal
 
 
@@ -164,7 +170,8 @@ class ScorecardAdmin(admin.ModelAdmin):
     # State and snapshots change only through the workflow services (actions below).
     readonly_fields = [
         "unit", "rubric", "month", "state", "version", "submitted_at", "submitted_on_time", "reviewed_by",
-        "reviewed_at", "approved_by", "approved_at", "approved_total", "approved_rank",
+        "reviewed_at", "approved_by", "approved_at", "approved_total", "approved_rank", "total", "rank",
+        "group_percents",
     ]  # fmt: skip
     inlines = [ScoreEntryInline, TransitionInline]
     actions = ["review_selected", "approve_selected"]
@@ -182,6 +189,10 @@ class ScorecardAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # cards are made by scorecard_get_or_create, with one entry per criterion
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        scorecard_refresh_score(scorecard=form.instance)  # entries edited inline change the stored score
 
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and not (obj and obj.is_locked)
@@ -218,6 +229,10 @@ class ScoreEntryAdmin(SimpleHistoryAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        scorecard_refresh_score(scorecard=obj.scorecard)
 
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and not (obj and obj.scorecard.is_locked)

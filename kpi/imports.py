@@ -18,7 +18,7 @@ from django.db import transaction
 from kpi.models import Criterion, Rubric, Scorecard, ScoreEntry, Transition
 from kpi.months import MonthError, parse_month
 from kpi.scoring import Result
-from kpi.services import scorecard_get_or_create
+from kpi.services import _store_score, scorecard_get_or_create
 from plans.formatting import vn_decimal
 from plans.models import OrgUnit
 from plans.selectors import find_units
@@ -311,6 +311,7 @@ def import_assessments(
             )  # fmt: skip
             card.state = Scorecard.State.REVIEWED
         card.version += 1
+        _store_score(card)
         card.save()
     report.written = True
     return report

@@ -168,6 +168,14 @@ class Scorecard(models.Model):
     approved_rank = models.CharField(
         "Xếp loại khi phê duyệt", max_length=10, choices=Rank.choices, blank=True
     )
+    # The engine's score of the card as it stands, stored by the services on every change of its entries so
+    # that dashboards over thousands of cards read one row per card instead of scoring 25 entries each.
+    # kpi.selectors.scorecard_score stays the reference; tests check the two agree.
+    total = models.DecimalField("Tổng điểm hiện tại", null=True, blank=True, **POINTS)
+    rank = models.CharField("Xếp loại hiện tại", max_length=10, choices=Rank.choices, blank=True)
+    group_percents = models.JSONField(
+        "Tỷ lệ điểm theo nhóm", default=dict, blank=True, help_text="Mã nhóm → % điểm của nhóm (chuỗi)."
+    )
     created_at = models.DateTimeField("Tạo lúc", auto_now_add=True)
     updated_at = models.DateTimeField("Cập nhật lúc", auto_now=True)
 

@@ -180,3 +180,12 @@ def score(items: list[Item], group_max: dict[str, Decimal], policy: Policy) -> S
     achieved_total = sum(groups.values(), ZERO)
     total = round2(achieved_total / applicable_total * HUNDRED) if applicable_total > ZERO else None
     return Score(scored, applicable_total, achieved_total, total, policy.rank(total), groups, group_possible)
+
+
+def group_percents(result: Score) -> dict[str, str | None]:
+    """Each group's achieved share of its applicable points, in percent (two decimals, as strings so they
+    survive JSON unchanged); None for a group where nothing applied."""
+    return {
+        code: str(round2(result.groups[code] / possible * HUNDRED)) if possible > ZERO else None
+        for code, possible in result.group_possible.items()
+    }

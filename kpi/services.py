@@ -18,7 +18,7 @@ from simple_history.utils import bulk_create_with_history
 
 from kpi.models import Criterion, LockedError, Rubric, RubricGroup, Scorecard, ScoreEntry, Transition
 from kpi.months import next_month
-from kpi.scoring import Result, Score, round2
+from kpi.scoring import Result, Score, group_percents, round2
 from kpi.selectors import ordered_entries, score_entries, scorecard_score
 from plans.access import Role, has_role, unit_in_scope
 from plans.formatting import vn_decimal
@@ -235,6 +235,25 @@ def _move(card: Scorecard, to: str, by, reason: str = "", **fields):
     card.save()
 
 
+def _store_score(card: Scorecard) -> Score:
+    """Keep the card's stored score (total, rank, % per group) equal to the engine's; called by every
+    service that changes entries, before it saves the card."""
+    result = scorecard_score(card)
+    card.total = result.total
+    card.rank = result.rank or ""
+    card.group_percents = group_percents(result)
+    return result
+
+
+def scorecard_refresh_score(*, scorecard: Scorecard) -> Scorecard:
+    """Re-store the card's score after its entries were changed outside the services (the admin's forms)."""
+    _store_score(scorecard)
+    Scorecard.objects.filter(pk=scorecard.pk).update(
+        total=scorecard.total, rank=scorecard.rank, group_percents=scorecard.group_percents
+    )
+    return scorecard
+
+
 @dataclass
 class EntryInput:
     result: str
@@ -293,6 +312,7 @@ def scorecard_update_entries(
                 raise WorkflowError(f"Tiêu chí {code}: chỉ đính kèm được minh chứng của chính đơn vị.")
             entry.evidence.set(allowed)
     card.version += 1
+    _store_score(card)
     card.save()
     return card
 
@@ -338,6 +358,7 @@ def scorecard_add_adhoc(
     _validate(entry, entry.adhoc_title)
     entry.save()
     card.version += 1
+    _store_score(card)
     card.save()
     return entry
 
@@ -374,6 +395,7 @@ def scorecard_submit(*, scorecard: Scorecard, by, at: datetime | None = None) ->
         item = items[str(entry.pk)]
         entry.self_points = round2(item.achieved) if item.applicable else None
         entry.save(update_fields=["self_points"])
+    _store_score(card)  # 7.1 may have just been proposed
     _move(card, State.SUBMITTED, by, submitted_at=at, submitted_on_time=on_time)
     return card
 

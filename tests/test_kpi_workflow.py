@@ -419,3 +419,36 @@ def _police_officer(world):
     user = UserFactory(username="frank")
     UserProfileFactory(user=user, unit=world.police, role=UserProfile.Role.OFFICER)
     return user
+
+
+def test_it_stores_the_engines_score_on_the_card_at_every_step(card, people):
+    def stored_matches():
+        card.refresh_from_db()
+        engine = scorecard_score(card)
+        assert card.total == engine.total
+        assert card.rank == (engine.rank or "")
+        return card
+
+    assert stored_matches().total is None  # nothing scored yet
+    fill(
+        card,
+        people.alice,
+        {
+            "1.1": {"result": Result.DONE},
+            "1.2": {"result": Result.PARTIAL, "ratio": Decimal("0.5")},
+            "2.1": {"result": Result.NOT_DONE},
+        },
+    )
+    stored = stored_matches()
+    # 3.75 + 1.875 of 3.75 + 3.75 + 5 points applicable.
+    assert stored.total == Decimal("45.00")
+    assert stored.group_percents["1"] == "75.00"
+    assert stored.group_percents["2"] == "0.00"
+    assert stored.group_percents["3"] is None  # nothing applied in group 3
+    scorecard_submit(scorecard=card, by=people.alice, at=ON_TIME)  # proposes 7.1 "done"
+    assert stored_matches().total == scorecard_score(card).total
+    scorecard_update_entries(
+        scorecard=card, by=people.bob, version=card.version,
+        entries={"2.1": EntryInput(Result.NOT_DONE, reviewed_points=Decimal("2.5"), review_reason="Có làm")},
+    )  # fmt: skip
+    assert stored_matches().group_percents["2"] == "50.00"
