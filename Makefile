@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1:8000
 # WeasyPrint needs Pango and HarfBuzz's subsetter; Liberation Serif is metric-compatible with Times New Roman
 # and covers Vietnamese. Playwright drives Debian's Chromium (never a downloaded browser).
-SYSTEM_PACKAGES := fonts-liberation2 libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+SYSTEM_PACKAGES := fonts-liberation2 libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 chromium
 
 .PHONY: run test setup sysdeps venv lint format seed clean
 
