@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from kpi import review_views
 from kpi.views import home, scorecard_page, self_assessment_month
 from tasks.views import evidence_download, evidence_remove, task_detail
 
@@ -16,6 +17,12 @@ urlpatterns = [
     path("nhiem-vu/<int:pk>/", task_detail, name="task"),
     path("tu-cham/<str:month>/", self_assessment_month, name="self_assessment"),
     path("phieu-kpi/<int:pk>/", scorecard_page, name="scorecard"),
+    path("phieu-kpi/<int:pk>/tham-dinh/", review_views.review, name="review"),
+    path("phieu-kpi/<int:pk>/lich-su/", review_views.history, name="scorecard_history"),
+    path("phieu-kpi/<int:pk>/tinh-diem/", review_views.score_preview, name="score_preview"),
+    path("phieu-kpi/<int:pk>/<str:action>/", review_views.card_action, name="scorecard_action"),
+    path("tham-dinh/", review_views.queue, name="review_queue"),
+    path("phe-duyet/", review_views.approve_many, name="approve_many"),
     path("minh-chung/<int:pk>/tai-ve/", evidence_download, name="evidence_download"),
     path("minh-chung/<int:pk>/xoa/", evidence_remove, name="evidence_remove"),
     path("dang-nhap/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),

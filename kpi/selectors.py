@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from kpi.models import Rubric, RubricGroup, Scorecard, ScoreEntry
-from kpi.scoring import Item, Score, score
+from kpi.scoring import Item, Result, Score, score
 
 
 def ordered_entries(card: Scorecard) -> list[ScoreEntry]:
@@ -199,3 +199,156 @@ def criterion_work(
         for criterion in task.linked_criteria:
             result[criterion.pk].append(work)
     return dict(result)
+
+
+# --- Review ----------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class QueueRow:
+    unit: object
+    rubric: Rubric
+    card: Scorecard | None
+    deadline: date
+    today: date
+
+    @property
+    def state(self) -> str:
+        return self.card.state if self.card else "missing"
+
+    @property
+    def late(self) -> bool:
+        """Sent after the deadline, or not sent and the deadline has passed."""
+        if self.card is not None and self.card.submitted_on_time is not None:
+            return not self.card.submitted_on_time
+        unsent = self.card is None or self.card.state == Scorecard.State.DRAFT
+        return unsent and self.today > self.deadline
+
+    @property
+    def total(self) -> Decimal | None:
+        if self.card is None:
+            return None
+        return self.card.approved_total if self.card.is_locked else self.card.total
+
+
+def review_queue(user, month: date, *, today: date) -> list[QueueRow]:
+    """Every unit in the user's scope that the newest rubric of a plan expects a card from, with its card for
+    the month (or none yet), ward by ward. Fixed queries, whatever the number of units."""
+    from kpi.months import next_month
+    from plans.access import units_in_scope
+
+    scope = units_in_scope(user)
+    latest: dict[int, Rubric] = {}
+    for rubric in Rubric.objects.filter(plan__issuer__in=scope).order_by("plan_id", "-version"):
+        latest.setdefault(rubric.plan_id, rubric)
+    expected = (
+        Rubric.units.through.objects.filter(rubric__in=latest.values(), orgunit__in=scope)
+        .select_related("orgunit__ward")
+        .order_by("orgunit__path")
+    )
+    cards = {
+        (card.rubric.plan_id, card.unit_id): card
+        for card in Scorecard.objects.filter(rubric__plan_id__in=latest, month=month, unit__in=scope)
+        .select_related("rubric", "unit__ward")
+        .order_by("rubric__version")
+    }
+    deadline_of = {
+        plan_id: next_month(month).replace(day=rubric.submission_day) for plan_id, rubric in latest.items()
+    }
+    rows, seen = [], set()
+    rubric_of = {rubric.pk: rubric for rubric in latest.values()}
+    for link in expected:
+        rubric = rubric_of[link.rubric_id]
+        key = (rubric.plan_id, link.orgunit_id)
+        seen.add(key)
+        rows.append(QueueRow(link.orgunit, rubric, cards.get(key), deadline_of[rubric.plan_id], today))
+    for key, card in cards.items():
+        if key not in seen:  # a card from a unit the rubric no longer lists: still shown, never hidden
+            rows.append(QueueRow(card.unit, latest[key[0]], card, deadline_of[key[0]], today))
+    return sorted(rows, key=lambda r: (r.unit.path, r.rubric.plan_id))
+
+
+def claimed_entries(card: Scorecard) -> dict[int, object]:
+    """Each entry as the unit sent it (its history record at the last submission), keyed by entry id."""
+    sent = card.transitions.filter(to_state=Scorecard.State.SUBMITTED).order_by("-at").first()
+    if sent is None:
+        return {}
+    claimed = {}
+    for record in ScoreEntry.history.filter(scorecard_id=card.pk, history_date__lte=sent.at).order_by(
+        "history_date", "history_id"
+    ):
+        claimed[record.id] = record
+    return claimed
+
+
+@dataclass
+class HistoryEvent:
+    at: object
+    who: object
+    title: str
+    changes: list[tuple[str, str, str]]  # (field, before, after)
+    reason: str = ""
+
+
+TRACKED_FIELDS = [
+    "result",
+    "ratio",
+    "self_points",
+    "reviewed_points",
+    "review_reason",
+    "comment",
+    "evidence_note",
+]
+
+
+def _shown(field: str, value) -> str:
+    from plans.formatting import vn_decimal
+
+    if value is None or value == "":
+        return "—"
+    if field == "result":
+        return Result(value).label
+    if field == "ratio":
+        return f"{vn_decimal(value * 100, 0)}%"
+    if isinstance(value, Decimal):
+        return vn_decimal(value)
+    return str(value)
+
+
+def card_history(card: Scorecard) -> list[HistoryEvent]:
+    """Everything that happened to the card, oldest first: its state changes (who, when, why) and every
+    change to an entry's result, points, reasons, comments and evidence notes (django-simple-history)."""
+    labels = {name: ScoreEntry._meta.get_field(name).verbose_name for name in TRACKED_FIELDS}
+    events = [
+        HistoryEvent(t.at, t.by, f"{t.get_from_state_display()} → {t.get_to_state_display()}", [], t.reason)
+        for t in card.transitions.select_related("by")
+    ]
+    codes = dict(
+        card.entries.filter(criterion__isnull=False).values_list("pk", "criterion__code").order_by("pk")
+    )
+    previous = {}
+    for record in (
+        ScoreEntry.history.filter(scorecard_id=card.pk)
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    ):
+        name = codes.get(record.id) or f"Nhiệm vụ đột xuất “{record.adhoc_title}”"
+        before = previous.get(record.id)
+        previous[record.id] = record
+        if record.history_type == "-":
+            events.append(HistoryEvent(record.history_date, record.history_user, f"Xóa {name}", []))
+            continue
+        if before is None:
+            if (
+                record.criterion_id is None
+            ):  # criteria start "Không áp dụng" with the card; ad-hoc ones are news
+                events.append(HistoryEvent(record.history_date, record.history_user, f"Thêm {name}", []))
+            continue
+        changes = [
+            (labels[f], _shown(f, getattr(before, f)), _shown(f, getattr(record, f)))
+            for f in TRACKED_FIELDS
+            if getattr(before, f) != getattr(record, f)
+        ]
+        if changes:
+            events.append(HistoryEvent(record.history_date, record.history_user, f"Tiêu chí {name}", changes))
+    return sorted(events, key=lambda e: e.at)

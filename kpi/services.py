@@ -274,9 +274,11 @@ EDITABLE = {
 
 @transaction.atomic
 def scorecard_update_entries(
-    *, scorecard: Scorecard, by, entries: dict[str, EntryInput], version: int | None
+    *, scorecard: Scorecard, by, entries: dict[str, EntryInput], version: int | None, review: bool = False
 ) -> Scorecard:
-    """Save results of criteria (by code). `version` is the one the editor loaded: a stale one is refused."""
+    """Save results of criteria (by code). `version` is the one the editor loaded: a stale one is refused.
+    On a submitted card (the reviewer's turn) every criterion whose points end up different from the unit's
+    own claim needs a reason, so the unit can see why."""
     card = _lock(scorecard)
     if card.is_locked:
         raise LockedError("Phiếu đã được phê duyệt: không thể sửa. Lãnh đạo cần mở lại phiếu trước.")
@@ -297,9 +299,10 @@ def scorecard_update_entries(
         for name in ("comment", "evidence_note"):
             if getattr(data, name) is not None:
                 setattr(entry, name, getattr(data, name))
-        if card.state == State.SUBMITTED and data.reviewed_points is not None:
+        if card.state == State.SUBMITTED and (review or data.reviewed_points is not None):
+            # A review form sends every field, so an emptied box clears the manual points.
             entry.reviewed_points = data.reviewed_points
-            entry.review_reason = data.review_reason or ""
+            entry.review_reason = (data.review_reason or "").strip()
         _validate(entry, code)
         entry.save()
         if data.evidence_ids is not None:
@@ -312,9 +315,28 @@ def scorecard_update_entries(
                 raise WorkflowError(f"Tiêu chí {code}: chỉ đính kèm được minh chứng của chính đơn vị.")
             entry.evidence.set(allowed)
     card.version += 1
-    _store_score(card)
+    result = _store_score(card)
+    if card.state == State.SUBMITTED:
+        _require_review_reasons(card, result)
     card.save()
     return card
+
+
+def _require_review_reasons(card: Scorecard, result: Score):
+    achieved = {item.key: round2(item.achieved) if item.applicable else None for item in result.items}
+    unexplained = [
+        entry.key
+        for entry in ordered_entries(card)
+        if not entry.review_reason.strip()
+        and not (entry.is_adhoc and entry.self_points is None)  # added by the reviewer: its title says why
+        and (entry.reviewed_points is not None or achieved[str(entry.pk)] != entry.self_points)
+    ]
+    if unexplained:
+        raise WorkflowError(
+            "Điểm thẩm định khác điểm tự chấm ở các tiêu chí sau, cần ghi lý do: "
+            + ", ".join(unexplained)
+            + "."
+        )
 
 
 def _validate(entry: ScoreEntry, code: str):

@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
+from kpi.access import card_actions, get_scorecard_or_404
 from kpi.models import Scorecard
 from kpi.months import previous_month
 from kpi.services import submission_deadline
@@ -37,17 +38,6 @@ def home(request):
     )  # fmt: skip
 
 
-def _card_or_404(user, pk: int) -> Scorecard:
-    from django.http import Http404
-
-    from plans.access import unit_in_scope
-
-    card = Scorecard.objects.select_related("unit", "rubric__plan").filter(pk=pk).first()
-    if card is None or not unit_in_scope(user, card.unit):
-        raise Http404  # never a hint that it exists
-    return card
-
-
 @login_required
 def self_assessment_month(request, month: str):
     """Tự chấm tháng MM/YYYY of the user's unit: its card for the month, made on first visit."""
@@ -74,38 +64,22 @@ def self_assessment_month(request, month: str):
 
 @login_required
 def scorecard_page(request, pk: int):
-    from decimal import Decimal, InvalidOperation
-
     from django.contrib import messages
     from django.shortcuts import redirect
 
+    from kpi.entry_forms import read_inputs
     from kpi.models import LockedError
     from kpi.scoring import Rank, Result
     from kpi.selectors import criterion_work, ordered_entries, score_entries
-    from kpi.services import EntryInput, WorkflowError, scorecard_submit, scorecard_update_entries
-    from plans.access import Role, has_role
+    from kpi.services import WorkflowError, scorecard_submit, scorecard_update_entries
 
-    card = _card_or_404(request.user, pk)
-    editable = card.state == Scorecard.State.DRAFT and has_role(request.user, Role.OFFICER, Role.ADMIN)
+    card = get_scorecard_or_404(request.user, pk)
+    actions = card_actions(request.user, card)
+    editable = "edit" in actions
     entries = ordered_entries(card)
     posted = request.POST if request.method == "POST" and editable else None
     if posted is not None:
-        inputs, problems = {}, []
-        for entry in entries:
-            if entry.is_adhoc:
-                continue
-            result = posted.get(f"result-{entry.pk}", entry.result)
-            ratio = None
-            if result in (Result.PARTIAL, Result.LATE_PARTIAL):
-                try:
-                    ratio = Decimal(posted.get(f"ratio-{entry.pk}", "").replace(",", ".")) / 100
-                except InvalidOperation:
-                    problems.append(f"Tiêu chí {entry.key}: nhập tỷ lệ đạt (0–100%).")
-            inputs[entry.criterion.code] = EntryInput(
-                result, ratio=ratio, comment=posted.get(f"comment-{entry.pk}", ""),
-                evidence_note=posted.get(f"note-{entry.pk}", ""),
-                evidence_ids=[int(v) for v in posted.getlist(f"ev-{entry.pk}") if v.isdigit()],
-            )  # fmt: skip
+        inputs, problems = read_inputs(entries, posted, review=False)
         try:
             if problems:
                 raise WorkflowError(" ".join(problems))
@@ -146,7 +120,7 @@ def scorecard_page(request, pk: int):
         request,
         "kpi/scorecard.html",
         {
-            "card": card, "editable": editable, "groups": groups, "score": score, "evidence": own_evidence,
+            "card": card, "editable": editable, "actions": actions, "groups": groups, "score": score, "evidence": own_evidence,
             "results": Result.choices, "rank": Rank(score.rank).label if score.rank else score.rank_label,
             "deadline": submission_deadline(card.rubric, card.month),
             "transitions": card.transitions.select_related("by").order_by("at"),

@@ -60,3 +60,25 @@ def units_in_scope(user):
 
 def has_role(user, *roles: str) -> bool:
     return role_of(user) in roles
+
+
+def role_required(*roles: str):
+    """Declares which roles may use a view at all (403 for the others, after sign-in); which objects they
+    may see is still decided per object by the helpers above (404 outside their scope)."""
+    from functools import wraps
+
+    from django.contrib.auth.decorators import login_required
+    from django.core.exceptions import PermissionDenied
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(request, *args, **kwargs):
+            if not has_role(request.user, *roles):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        wrapped.required_roles = roles
+        return wrapped
+
+    return decorator

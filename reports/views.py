@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 
-from kpi.models import Scorecard
+from kpi.access import get_scorecard_or_404
 from kpi.months import MonthError, parse_month
 from plans.access import Role, has_role, unit_in_scope
 from plans.models import OrgUnit, Plan
@@ -38,9 +38,7 @@ def _ward_reader(user, ward: OrgUnit):
 
 @login_required
 def scorecard_download(request, pk: int, fmt: str):
-    card = get_object_or_404(Scorecard.objects.select_related("unit", "rubric__plan"), pk=pk)
-    if not unit_in_scope(request.user, card.unit):
-        raise Http404
+    card = get_scorecard_or_404(request.user, pk)
     return _download(f"scorecard_{_format(fmt)}", {"scorecard": card})
 
 

@@ -17,6 +17,8 @@ from tasks.services import (
 )
 from tasks.status import plan_start, status_at
 
+INLINE_TYPES = {"application/pdf", "image/jpeg", "image/png"}
+
 
 @login_required
 def task_detail(request, pk: int):
@@ -91,7 +93,10 @@ def evidence_download(request, pk: int):
     evidence = get_evidence_or_404(request.user, pk)
     if not evidence.file:
         raise Http404
-    response = FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name,
+    # ?xem=1 shows a PDF or a photo in the browser (the reviewer reads evidence beside the scores); only types
+    # that were verified by their content at upload and that browsers render safely are ever shown inline.
+    inline = request.GET.get("xem") == "1" and evidence.content_type in INLINE_TYPES
+    response = FileResponse(evidence.file.open("rb"), as_attachment=not inline, filename=evidence.original_name,
                             content_type=evidence.content_type)  # fmt: skip
     response["X-Content-Type-Options"] = "nosniff"
     return response

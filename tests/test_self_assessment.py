@@ -48,7 +48,10 @@ def test_it_lets_an_officer_score_save_and_submit_the_month(people, client):
     assert client.post(url, data).status_code == 302
     page = client.get(url).content.decode()
     # 1.1 done (3.75) + 2.3 half (2.50 of 5): 6.25 of 8.75 applicable -> 71.43, computed by the engine.
-    assert "Tổng tạm tính: 71,43" in page and "(Hoàn thành)" in page
+    assert (
+        "Tổng tạm tính: <span data-total>71,43</span>" in page
+        and "(<span data-rank>Hoàn thành</span>)" in page
+    )
 
     stale = client.post(url, {**data, f"ratio-{e23.pk}": "90"})  # the version it carries is now old
     assert "đã được người khác lưu" in stale.content.decode()

@@ -33,3 +33,9 @@ def vn_long_date(value):
 @register.filter
 def get(mapping, key):
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def vn_percent(ratio):
+    """A ratio 0–1 as a percent: 0.5 -> "50%"."""
+    return f"{vn_decimal(ratio * 100, 0)}%" if ratio is not None else ""

@@ -1,0 +1,211 @@
+"""Phòng VH-XH's and the leaders' pages: the review queue, the review page, approval and reopening, a card's
+full history, and the live score preview that both the self-assessment and the review forms call."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from kpi.access import card_actions, get_scorecard_or_404, visible_scorecards
+from kpi.entry_forms import preview, read_inputs
+from kpi.models import LockedError, Scorecard
+from kpi.months import MonthError, parse_month, previous_month
+from kpi.scoring import Rank, Result, ScoringError, round2
+from kpi.selectors import card_history, claimed_entries, ordered_entries, review_queue, score_entries
+from kpi.services import (
+    WorkflowError,
+    scorecard_approve,
+    scorecard_reopen,
+    scorecard_return,
+    scorecard_review,
+    scorecard_update_entries,
+)
+from plans.access import Role, has_role, role_required
+from plans.formatting import vn_decimal
+
+State = Scorecard.State
+REVIEWERS = (Role.REVIEWER, Role.LEADER, Role.ADMIN)
+
+
+def _month_from(request):
+    """The month asked for (?month=2026-03), last month by default; a bad one is a 404, not a guess."""
+    text = request.GET.get("month")
+    if not text:
+        return previous_month(timezone.localdate().replace(day=1))
+    try:
+        return parse_month(text)
+    except MonthError as exc:
+        raise Http404 from exc
+
+
+@role_required(*REVIEWERS)
+def queue(request):
+    """Cards of the month by state and unit, late ones marked; leaders approve reviewed ones from here."""
+    month = _month_from(request)
+    state = request.GET.get("state", "")
+    if state and state not in State.values and state != "missing":
+        raise Http404
+    rows = review_queue(request.user, month, today=timezone.localdate())
+    counts = {value: 0 for value in [*State.values, "missing"]}
+    for row in rows:
+        counts[row.state] += 1
+    shown = [row for row in rows if not state or row.state == state]
+    page = Paginator(shown, 100).get_page(request.GET.get("page"))
+    wards = sorted({row.unit.ward for row in rows if row.unit.ward_id}, key=lambda w: w.path)
+    return TemplateResponse(
+        request,
+        "kpi/queue.html",
+        {
+            "month": month, "previous": previous_month(month), "state": state, "page": page,
+            "counts": [(value, label, counts[value]) for value, label in [*State.choices, ("missing", "Chưa có phiếu")]],
+            "total": len(rows), "wards": wards, "can_approve": has_role(request.user, Role.LEADER, Role.ADMIN),
+        },
+    )  # fmt: skip
+
+
+@role_required(Role.REVIEWER, Role.ADMIN)
+def review(request, pk: int):
+    """Phòng VH-XH's review: the unit's claim beside the reviewed points, a reason wherever they differ."""
+    card = get_scorecard_or_404(request.user, pk)
+    if "review" not in card_actions(request.user, card):
+        messages.info(request, f"Phiếu đang “{card.get_state_display()}”: không thẩm định được.")
+        return redirect("scorecard", pk=card.pk)
+    entries = ordered_entries(card)
+    posted = request.POST if request.method == "POST" else None
+    if posted is not None:
+        inputs, problems = read_inputs(entries, posted, review=True)
+        try:
+            if problems:
+                raise WorkflowError(" ".join(problems))
+            card = scorecard_update_entries(
+                scorecard=card, by=request.user, entries=inputs, review=True,
+                version=int(posted.get("version") or 0),
+            )  # fmt: skip
+            if "done" in posted:
+                scorecard_review(scorecard=card, by=request.user, reason=posted.get("note", ""))
+                messages.success(request, f"Đã thẩm định phiếu của {card.unit.name}.")
+                return redirect("scorecard", pk=card.pk)
+            messages.success(request, "Đã lưu điểm thẩm định.")
+            return redirect("review", pk=card.pk)
+        except (WorkflowError, LockedError) as exc:
+            messages.error(request, str(exc))  # nothing was written: the form keeps what was typed
+    score = score_entries(card.rubric, entries)
+    items = {item.key: item for item in score.items}
+    claimed = claimed_entries(card)
+    groups = []
+    for group in card.rubric.groups.order_by("order"):
+        rows = []
+        for entry in (e for e in entries if e.group_id == group.pk):
+
+            def value(name, default, pk=entry.pk):
+                return posted.get(f"{name}-{pk}", default) if posted else default
+
+            rows.append({
+                "entry": entry, "item": items[str(entry.pk)], "claimed": claimed.get(entry.pk),
+                "result": value("result", entry.result),
+                "ratio": value("ratio", f"{entry.ratio * 100:.0f}" if entry.ratio is not None else ""),
+                "points": value("points", vn_decimal(entry.reviewed_points) if entry.reviewed_points is not None else ""),
+                "reason": value("reason", entry.review_reason),
+                "evidence": [ev for ev in entry.evidence.all() if ev.deleted_at is None],
+            })  # fmt: skip
+        groups.append((group, rows))
+    return TemplateResponse(
+        request,
+        "kpi/review.html",
+        {
+            "card": card, "groups": groups, "score": score, "results": Result.choices,
+            "rank": Rank(score.rank).label if score.rank else score.rank_label,
+        },
+    )  # fmt: skip
+
+
+ACTIONS = {
+    # action -> (service, roles, needs a reason, message)
+    "return": (scorecard_return, REVIEWERS, True, "Đã trả lại phiếu cho đơn vị."),
+    "approve": (scorecard_approve, (Role.LEADER, Role.ADMIN), False, "Đã phê duyệt phiếu."),
+    "reopen": (scorecard_reopen, (Role.LEADER, Role.ADMIN), True, "Đã mở lại phiếu."),
+    "reviewed": (scorecard_review, (Role.REVIEWER, Role.ADMIN), False, "Đã thẩm định phiếu."),
+}
+
+
+@login_required
+@require_POST
+def card_action(request, pk: int, action: str):
+    """Return (with a reason), approve, reopen (with a reason) one card."""
+    card = get_scorecard_or_404(request.user, pk)
+    if action not in ACTIONS:
+        raise Http404
+    service, roles, needs_reason, done = ACTIONS[action]
+    if not has_role(request.user, *roles):
+        raise PermissionDenied
+    kwargs = {"reason": request.POST.get("reason", "")} if needs_reason else {}
+    try:
+        service(scorecard=card, by=request.user, **kwargs)
+    except (WorkflowError, LockedError) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, done)
+    return redirect("scorecard", pk=card.pk)
+
+
+@role_required(Role.LEADER, Role.ADMIN)
+@require_POST
+def approve_many(request):
+    """Approve every reviewed card ticked in the queue; each is approved on its own, so one refusal (say,
+    a card returned meanwhile) does not hold back the others, and each refusal is named."""
+    ids = [int(v) for v in request.POST.getlist("card") if v.isdigit()]
+    cards = visible_scorecards(request.user).filter(pk__in=ids).select_related("unit").order_by("unit__path")
+    approved = 0
+    for card in cards:
+        try:
+            scorecard_approve(scorecard=card, by=request.user)
+            approved += 1
+        except WorkflowError as exc:
+            messages.error(request, f"{card.unit.name}: {exc}")
+    if approved:
+        messages.success(request, f"Đã phê duyệt {approved} phiếu.")
+    elif not ids:
+        messages.error(request, "Chưa chọn phiếu nào để phê duyệt.")
+    return redirect(request.POST.get("next") or "review_queue")
+
+
+@login_required
+def history(request, pk: int):
+    card = get_scorecard_or_404(request.user, pk)
+    return TemplateResponse(request, "kpi/history.html", {"card": card, "events": card_history(card)})
+
+
+@login_required
+@require_POST
+def score_preview(request, pk: int):
+    """The engine's total for what is typed, before it is saved (the forms call it as the user types)."""
+    card = get_scorecard_or_404(request.user, pk)
+    actions = card_actions(request.user, card)
+    reviewing = "review" in actions
+    if not ({"edit", "review"} & actions):
+        raise PermissionDenied
+    entries = ordered_entries(card)
+    inputs, problems = read_inputs(entries, request.POST, review=reviewing)
+    if problems:
+        return JsonResponse({"error": " ".join(problems)})
+    try:
+        result = preview(card, entries, inputs, review=reviewing)
+    except ScoringError as exc:
+        return JsonResponse({"error": str(exc)})
+    return JsonResponse(
+        {
+            "total": vn_decimal(result.total) if result.total is not None else "—",
+            "rank": Rank(result.rank).label if result.rank else result.rank_label,
+            "items": {
+                item.key: vn_decimal(round2(item.achieved)) if item.applicable else "—"
+                for item in result.items
+            },
+        }
+    )
