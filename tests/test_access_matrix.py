@@ -1,0 +1,169 @@
+"""Every URL of the app, for every role: what each may open, and 404 (never data) outside one's scope.
+
+The table below must name every URL pattern the project has: a new page without a row fails
+`test_it_has_a_row_for_every_url`, so nobody adds a page without deciding who may open it.
+
+The world (tests/conftest.py): alice is an officer of Phòng VH-XH of Phường Thử Một and owns the card, task and
+evidence below; bob reviews and charlie leads that ward; dave (officer) and erin (leader) belong to the other
+ward; root is a superuser. The card has been sent (state "Đã nộp"), so review actions apply to it.
+"""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from kpi.scoring import Result
+from kpi.services import EntryInput, scorecard_get_or_create, scorecard_submit, scorecard_update_entries
+from tasks.services import evidence_upload
+from tests.factories import TaskFactory, UserFactory
+
+ROLES = ["anon", "alice", "dave", "bob", "charlie", "erin", "root"]
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+L = 302  # sent to the sign-in page (anonymous) or elsewhere after an action
+
+
+def row(name, args, method="get", data=None, **expected):
+    """`expected` lists a status per role; roles not named get the `others` status."""
+    others = expected.pop("others", None)
+    statuses = {role: expected.get(role, others) for role in ROLES}
+    assert None not in statuses.values(), f"{name}: every role needs an expected status"
+    return pytest.param(name, args, method, data or {}, statuses, id=f"{name}-{'-'.join(map(str, args))}")
+
+
+# (url name, args by the objects' names, method, data, expected status per role)
+TABLE = [
+    row("home", [], anon=L, others=200),
+    row("task", ["task"], anon=L, dave=404, erin=404, others=200),
+    row("self_assessment", ["2026-03"], anon=L, alice=L, dave=404, bob=404, charlie=404, erin=404, root=404),
+    row("scorecard", ["card"], anon=L, dave=404, erin=404, others=200),
+    row("scorecard_history", ["card"], anon=L, dave=404, erin=404, others=200),
+    row("review", ["card"], anon=L, alice=403, dave=403, charlie=403, erin=403, bob=200, root=200),
+    row(
+        "score_preview",
+        ["card"],
+        "post",
+        anon=L,
+        alice=403,
+        dave=404,
+        charlie=403,
+        erin=404,
+        bob=200,
+        root=200,
+    ),
+    row("scorecard_action", ["card", "return"], "post", anon=L, alice=403, dave=404, erin=404, others=L),
+    row(
+        "scorecard_action",
+        ["card", "approve"],
+        "post",
+        anon=L,
+        alice=403,
+        bob=403,
+        dave=404,
+        erin=404,
+        others=L,
+    ),
+    row(
+        "scorecard_action",
+        ["card", "reopen"],
+        "post",
+        anon=L,
+        alice=403,
+        bob=403,
+        dave=404,
+        erin=404,
+        others=L,
+    ),
+    row(
+        "scorecard_action",
+        ["card", "reviewed"],
+        "post",
+        anon=L,
+        alice=403,
+        charlie=403,
+        dave=404,
+        erin=404,
+        others=L,
+    ),
+    row("scorecard_action", ["card", "unknown"], "post", anon=L, dave=404, erin=404, others=404),
+    row("review_queue", [], anon=L, alice=403, dave=403, others=200),
+    row("approve_many", [], "post", {"card": "card"}, anon=L, alice=403, dave=403, bob=403, others=L),
+    row("evidence_download", ["evidence"], anon=L, dave=404, erin=404, others=200),
+    row("evidence_remove", ["evidence"], "post", anon=L, dave=404, erin=404, others=L),
+    row("login", [], anon=200, others=L),
+    row("logout", [], "post", others=L),
+    row("password_change", [], anon=L, others=200),
+    row("password_change_done", [], anon=L, others=200),
+    row("reports:scorecard", ["card", "xlsx"], anon=L, dave=404, erin=404, others=200),
+    row("reports:scorecard", ["card", "pdf"], anon=L, dave=404, erin=404, others=200),
+    row(
+        "reports:ward_summary", ["ward", "2026-03", "xlsx"], anon=L, alice=404, dave=404, erin=404, others=200
+    ),
+    row(
+        "reports:quarter_report", ["plan", 2026, 1, "xlsx"], anon=L, alice=404, dave=404, erin=404, others=200
+    ),
+    row("admin:index", [], anon=L, root=200, others=L),
+]
+# Pages whose rows live elsewhere: the admin's own pages check staff permissions per model (tests/test_admin*).
+COVERED_ELSEWHERE = {"admin"}
+
+
+@pytest.fixture
+def objects(world, rubric, plan, people, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    task = TaskFactory(plan=plan)
+    task.lead_units.add(world.vhxh)
+    [evidence] = evidence_upload(unit=world.vhxh, by=people.alice, task=task,
+                                 files=[SimpleUploadedFile("bien-ban.pdf", PDF)])  # fmt: skip
+    card = scorecard_get_or_create(unit=world.vhxh, rubric=rubric, month=date(2026, 3, 1))
+    card = scorecard_update_entries(scorecard=card, by=people.alice, version=card.version,
+                                    entries={"1.1": EntryInput(Result.DONE, evidence_ids=[evidence.pk])})  # fmt: skip
+    scorecard_submit(
+        scorecard=card, by=people.alice, at=datetime(2026, 4, 2, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    )
+    users = {name: getattr(people, name) for name in ["alice", "dave", "bob", "charlie", "erin"]}
+    users["root"] = UserFactory(username="root", is_superuser=True, is_staff=True)
+    return {
+        "card": card.pk,
+        "task": task.pk,
+        "evidence": evidence.pk,
+        "ward": world.ward.code,
+        "plan": plan.pk,
+    }, users
+
+
+@pytest.mark.parametrize("name, args, method, data, statuses", TABLE)
+@pytest.mark.parametrize("role", ROLES)
+def test_it_answers_each_role_as_the_table_says(objects, client, name, args, method, data, statuses, role):
+    names, users = objects
+    if role != "anon":
+        client.force_login(users[role])
+    url = reverse(name, args=[names.get(a, a) if isinstance(a, str) else a for a in args])
+    payload = {key: names.get(value, value) for key, value in data.items()}
+    response = getattr(client, method)(url, payload)
+    assert response.status_code == statuses[role], f"{role} {method.upper()} {url}"
+    if response.status_code in (403, 404):
+        # Refusals say nothing about what is behind them.
+        assert b"Ph\xc3\xb2ng V\xc4\x83n h\xc3\xb3a" not in response.content
+    if role == "anon" and response.status_code == L:
+        assert "/dang-nhap/" in response.url or "/admin/login/" in response.url
+
+
+def _names(patterns, prefix=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            namespace = f"{prefix}{pattern.namespace}:" if pattern.namespace else prefix
+            yield from _names(pattern.url_patterns, namespace)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield prefix + pattern.name
+
+
+def test_it_has_a_row_for_every_url():
+    tabled = {param.values[0] for param in TABLE}
+    missing = {
+        name for name in _names(get_resolver().url_patterns)
+        if name not in tabled and name.split(":")[0] not in COVERED_ELSEWHERE
+    }  # fmt: skip
+    assert not missing, f"URLs without a row in the access table: {sorted(missing)}"
