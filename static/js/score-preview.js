@@ -34,4 +34,11 @@
   function schedule() { clearTimeout(timer); timer = setTimeout(refresh, 300); }
   form.addEventListener("change", schedule);
   form.addEventListener("input", schedule);
+  // Once the form is being saved, a late preview has nothing left to show.
+  form.addEventListener("submit", function () {
+    clearTimeout(timer);
+    if (pending) { pending.abort(); }
+    form.removeEventListener("change", schedule);
+    form.removeEventListener("input", schedule);
+  });
 }());

@@ -1,0 +1,136 @@
+"""The officer → reviewer → leader flow in a real browser: Playwright drives Debian's chromium (installed by the
+Makefile, never downloaded) against the live test server."""
+
+import os
+import shutil
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import TaskFactory
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not shutil.which(CHROMIUM):
+        pytest.fail(f"Không thấy Chromium ở {CHROMIUM}: chạy `make test` (cài gói chromium của Debian).")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop on this thread; the ORM calls made by the tests between
+    # browser steps are ordinary synchronous calls and safe here.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+
+
+@pytest.fixture
+def flow(world, rubric, plan, people, settings, tmp_path, live_server):
+    settings.MEDIA_ROOT = tmp_path
+    task = TaskFactory(plan=plan, content="Tổ chức sinh hoạt chuyên đề học tập suốt đời")
+    task.lead_units.add(world.vhxh)
+    return task
+
+
+def sign_in(browser, live_server, username, *, width=375):
+    context = browser.new_context(viewport={"width": width, "height": 800}, locale="vi-VN")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(live_server.url + reverse("login"))
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", "password")
+    page.click("button[type=submit]")
+    page.wait_for_url(live_server.url + reverse("home"))
+    return page
+
+
+def message(page) -> str:
+    return page.locator("ul.messages").inner_text()
+
+
+def test_it_carries_a_month_from_the_officer_to_the_leader(browser, flow, live_server, people, tmp_path):
+    from kpi.models import Scorecard
+    from tasks.models import Evidence
+
+    url = live_server.url
+    # The officer, on a phone: evidence from the task page…
+    alice = sign_in(browser, live_server, "alice")
+    assert "Việc của tôi — Phòng Văn hóa - Xã hội" in alice.inner_text("h1")
+    alice.click("text=Tổ chức sinh hoạt chuyên đề")
+    upload = tmp_path / "bien-ban.pdf"
+    upload.write_bytes(PDF)
+    alice.set_input_files("input[name=e-files]", str(upload))
+    alice.fill("input[name=e-doc_number]", "15/BB-VHXH")
+    alice.click("button[name=evidence]")
+    assert "Đã thêm 1 minh chứng." in message(alice)
+    evidence = Evidence.objects.get()
+
+    # …then the month's self-assessment: the total follows what is chosen before anything is saved.
+    alice.goto(url + reverse("self_assessment", args=["2026-03"]))
+    card = Scorecard.objects.get(unit=evidence.unit)
+    e11 = card.entries.get(criterion__code="1.1")
+    with alice.expect_response(lambda r: "tinh-diem" in r.url):
+        alice.select_option(f"#result-{e11.pk}", "done")
+    alice.wait_for_function("document.querySelector('[data-total]').textContent.trim() === '100,00'")
+    assert card.entries.get(pk=e11.pk).result == "not_applicable"  # a preview, not a save
+    alice.click(f"#tieu-chi-{e11.pk} summary")  # the unit's evidence, folded under each criterion
+    # Each change asks for a preview; wait for it so that the save below is the only request in flight.
+    with alice.expect_response(lambda r: "tinh-diem" in r.url):
+        alice.locator(f"input[name=ev-{e11.pk}][value='{evidence.pk}']").check()
+    alice.click("button[name=submit]")
+    assert "Đã nộp phiếu tháng 03/2026." in message(alice)
+    card.refresh_from_db()
+    assert card.state == Scorecard.State.SUBMITTED
+
+    # Another ward's officer: nothing of this unit, not even a hint.
+    dave = sign_in(browser, live_server, "dave")
+    for path in [reverse("task", args=[flow.pk]), reverse("evidence_download", args=[evidence.pk]),
+                 reverse("scorecard", args=[card.pk])]:  # fmt: skip
+        response = dave.goto(url + path)
+        assert response.status == 404, path
+        assert "Phòng Văn hóa" not in dave.content()
+
+    # The reviewer returns it…
+    bob = sign_in(browser, live_server, "bob", width=1280)
+    bob.click("text=Thẩm định, phê duyệt")
+    bob.goto(url + reverse("review_queue") + "?month=2026-03")
+    bob.click(f"a[href='{reverse('review', args=[card.pk])}']")
+    assert "Thẩm định: Phòng Văn hóa - Xã hội" in bob.inner_text("h1")
+    bob.fill("#return-reason", "Bổ sung số văn bản vào nhận xét")
+    bob.click("button:has-text('Trả lại đơn vị')")
+    assert "Đã trả lại phiếu cho đơn vị." in message(bob)
+
+    # …the officer sends it again…
+    alice.goto(url + reverse("scorecard", args=[card.pk]))
+    assert "Bổ sung số văn bản vào nhận xét" in alice.content()
+    with alice.expect_response(lambda r: "tinh-diem" in r.url):
+        alice.fill(f"#comment-{e11.pk}", "Biên bản 15/BB-VHXH")
+    alice.click("button[name=submit]")
+    assert "Đã nộp phiếu" in message(alice)
+
+    # …and the reviewer confirms the review.
+    bob.goto(url + reverse("review", args=[card.pk]))
+    bob.click("button[name=done]")
+    assert "Đã thẩm định phiếu của Phòng Văn hóa - Xã hội." in message(bob)
+
+    # The leader approves from the queue.
+    charlie = sign_in(browser, live_server, "charlie", width=1280)
+    charlie.goto(url + reverse("review_queue") + "?month=2026-03&state=reviewed")
+    charlie.check(f"input[name=card][value='{card.pk}']")
+    charlie.click("button:has-text('Phê duyệt các phiếu đã chọn')")
+    assert "Đã phê duyệt 1 phiếu." in message(charlie)
+    card.refresh_from_db()
+    assert card.state == Scorecard.State.APPROVED
+
+    # The approved card offers no form to the officer any more.
+    alice.goto(url + reverse("scorecard", args=[card.pk]))
+    assert "Phiếu đã khóa." in alice.content()
+    assert alice.locator(f"#result-{e11.pk}").count() == 0
+    assert alice.locator("button[name=submit]").count() == 0
