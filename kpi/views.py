@@ -120,7 +120,7 @@ def scorecard_page(request, pk: int):
         request,
         "kpi/scorecard.html",
         {
-            "card": card, "editable": editable, "actions": actions, "groups": groups, "score": score, "evidence": own_evidence,
+            "card": card, "editable": editable, "actions": actions, "buttons": actions - {"edit"}, "groups": groups, "score": score, "evidence": own_evidence,
             "results": Result.choices, "rank": Rank(score.rank).label if score.rank else score.rank_label,
             "deadline": submission_deadline(card.rubric, card.month),
             "transitions": card.transitions.select_related("by").order_by("at"),
