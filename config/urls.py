@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from kpi import review_views
+from reports import dashboard_views
 from kpi.views import home, scorecard_page, self_assessment_month
 from tasks.views import evidence_download, evidence_remove, task_detail
 
@@ -23,6 +24,9 @@ urlpatterns = [
     path("phieu-kpi/<int:pk>/<str:action>/", review_views.card_action, name="scorecard_action"),
     path("tham-dinh/", review_views.queue, name="review_queue"),
     path("phe-duyet/", review_views.approve_many, name="approve_many"),
+    path("dashboard/", dashboard_views.ward, name="dashboard"),
+    path("dashboard/thanh-pho/", dashboard_views.city, name="city_dashboard"),
+    path("dashboard/ke-hoach/<int:pk>/nhiem-vu/", dashboard_views.tasks, name="dashboard_tasks"),
     path("minh-chung/<int:pk>/tai-ve/", evidence_download, name="evidence_download"),
     path("minh-chung/<int:pk>/xoa/", evidence_remove, name="evidence_remove"),
     path("dang-nhap/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),

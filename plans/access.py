@@ -16,10 +16,11 @@ Role = UserProfile.Role
 def profile_of(user) -> UserProfile | None:
     if user is None or not user.is_authenticated:
         return None
-    try:
-        return user.profile
-    except UserProfile.DoesNotExist:
-        return None
+    # One query for the profile, its unit and the unit's ward, kept on the user for the rest of the request:
+    # every access decision of a page needs all three.
+    if not hasattr(user, "_scoped_profile"):
+        user._scoped_profile = UserProfile.objects.select_related("unit__ward").filter(user=user).first()
+    return user._scoped_profile
 
 
 def role_of(user) -> str | None:

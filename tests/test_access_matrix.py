@@ -104,6 +104,9 @@ TABLE = [
     row(
         "reports:quarter_report", ["plan", 2026, 1, "xlsx"], anon=L, alice=404, dave=404, erin=404, others=200
     ),
+    row("dashboard", [], anon=L, alice=403, dave=403, root=L, others=200),  # root has no ward: the city
+    row("city_dashboard", [], anon=L, alice=403, dave=403, others=200),
+    row("dashboard_tasks", ["plan"], anon=L, alice=403, dave=403, erin=404, others=200),
     row("admin:index", [], anon=L, root=200, others=L),
 ]
 # Pages whose rows live elsewhere: the admin's own pages check staff permissions per model (tests/test_admin*).
