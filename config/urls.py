@@ -3,8 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from kpi import review_views
-from reports import dashboard_views
 from kpi.views import home, scorecard_page, self_assessment_month
+from reports import dashboard_views
 from tasks.views import evidence_download, evidence_remove, task_detail
 
 admin.site.site_header = "Quản lý kế hoạch giáo dục phường"
