@@ -193,7 +193,12 @@ class Scorecard(models.Model):
                 name="scorecard_approved_has_snapshot",
             ),
         ]
-        indexes = [models.Index(fields=["month", "state"], name="scorecard_month_state_idx")]
+        indexes = [
+            models.Index(fields=["month", "state"], name="scorecard_month_state_idx"),
+            # reports.dashboard.ward_dashboard and _trend: a plan's cards (through its rubric versions) for
+            # one month, two months or the last twelve.
+            models.Index(fields=["rubric", "month"], name="scorecard_rubric_month_idx"),
+        ]
 
     def __str__(self):
         return f"{self.unit} — {self.month:%m/%Y}"
