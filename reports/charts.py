@@ -20,7 +20,10 @@ def heat_style(percent: str | None) -> str:
 
 
 def trend_chart(points, *, width: int = 640, height: int = 220) -> SafeString:
-    """The average total per month as a line (0–100), and below each month a bar split by rank."""
+    """The average total per month as a line (0–100), and below each month a bar split by rank.
+
+    Every value drawn is a number or a date formatted here, or a rank's label (a constant): nothing from a
+    user reaches the SVG."""
     left, right, top, plot_h, bar_h = 34, 10, 12, 120, 40
     step = (width - left - right) / max(len(points), 1)
 

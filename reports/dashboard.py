@@ -19,7 +19,6 @@ from kpi.months import previous_month
 from kpi.scoring import Rank, round2
 from kpi.selectors import Rates
 from plans.models import Indicator, OrgUnit, Plan
-from tasks.selectors import plan_tasks
 from tasks.status import Status, plan_start, status_at
 
 State = Scorecard.State
@@ -125,7 +124,7 @@ class WardDashboard:
     trend: list[TrendPoint] = field(default_factory=list)
     task_counts: list[tuple[str, str, int]] = field(default_factory=list)
     tasks_by_group: list[tuple[object, dict[str, int]]] = field(default_factory=list)
-    tasks_by_lead: list[tuple[OrgUnit, dict[str, int]]] = field(default_factory=list)
+    tasks_by_lead: list[tuple[UnitRef, dict[str, int]]] = field(default_factory=list)
     overdue: list[OverdueRow] = field(default_factory=list)
     indicators: list[IndicatorRow] = field(default_factory=list)
     today: date | None = None
@@ -253,11 +252,52 @@ def _trend(where: Q, month: date, count: int = 12) -> list[TrendPoint]:
 TASK_STATUSES = Status.choices
 
 
+@dataclass(frozen=True)
+class UnitRef:
+    pk: int
+    name: str
+
+
+@dataclass(frozen=True)
+class Update:
+    """A progress report as the status rules and the overdue list need it (tasks.status.ProgressPoint)."""
+
+    reported_on: date
+    percent: int
+    period_due: date | None
+    note: str
+    pk: int
+
+
 def task_statuses(plan: Plan, today: date) -> list[tuple[object, object]]:
-    """Each task of the plan (sub-tasks included) with its status today, by the shared status rules."""
+    """Each task of the plan (sub-tasks included) with its status today, by the shared status rules.
+
+    A plan's tasks name hundreds of units ("các trường" is every school) and carry hundreds of progress
+    reports; they are read as plain rows (four queries) and hung on the tasks as `leads`, `partners` and
+    `updates`, rather than as model instances, which costs ten times more for the same page."""
+    from tasks.models import Task, TaskProgress
+
+    tasks = list(Task.objects.filter(plan=plan).select_related("group").order_by("order", "id"))
+    leads, partners, updates = defaultdict(list), defaultdict(list), defaultdict(list)
+    for target, through in ((leads, Task.lead_units.through), (partners, Task.coordinating_units.through)):
+        for task_id, unit_id, name in through.objects.filter(task__plan=plan).values_list(
+            "task_id", "orgunit_id", "orgunit__name"
+        ):
+            target[task_id].append(UnitRef(unit_id, name))
+    for task_id, *fields in (
+        TaskProgress.objects.filter(task__plan=plan)
+        .values_list("task_id", "reported_on", "percent", "period_due", "note", "pk")
+        .order_by("reported_on", "pk")
+    ):
+        updates[task_id].append(Update(*fields))
     since = plan_start(plan)
-    return [(task, status_at(task.parsed_schedule(), task.progress.all(), today, since=since))
-            for task in plan_tasks(plan)]  # fmt: skip
+    result = []
+    for task in tasks:
+        task.leads = sorted(leads[task.pk], key=lambda u: u.name)
+        task.partners = sorted(partners[task.pk], key=lambda u: u.name)
+        task.updates = updates[task.pk]
+        result.append((task, status_at(task.parsed_schedule(), task.updates, today, since=since)))
+    return result
 
 
 def _tasks(board: WardDashboard, plan: Plan, today: date):
@@ -265,10 +305,10 @@ def _tasks(board: WardDashboard, plan: Plan, today: date):
     overall = Counter(status.status for _, status in statuses)
     board.task_counts = [(value, label, overall[value]) for value, label in TASK_STATUSES]
     by_group: dict[object, Counter] = defaultdict(Counter)
-    by_lead: dict[OrgUnit, Counter] = defaultdict(Counter)
+    by_lead: dict[UnitRef, Counter] = defaultdict(Counter)
     for task, status in statuses:
         by_group[task.group][status.status] += 1
-        for unit in task.lead_units.all():
+        for unit in task.leads:
             by_lead[unit][status.status] += 1
     for counts in [*by_group.values(), *by_lead.values()]:
         counts["done"] = counts[Status.DONE_ON_TIME] + counts[Status.DONE_LATE]
@@ -276,16 +316,15 @@ def _tasks(board: WardDashboard, plan: Plan, today: date):
         by_group.items(), key=lambda pair: (pair[0] is None, pair[0] and pair[0].order)
     )
     board.tasks_by_lead = sorted(by_lead.items(), key=lambda pair: (-pair[1][Status.OVERDUE], pair[0].name))
-    overdue = []
-    for task, status in statuses:
-        if status.status != Status.OVERDUE:
-            continue
-        updates = sorted(task.progress.all(), key=lambda p: (p.reported_on, p.pk))
-        overdue.append(
-            OverdueRow(task, status.days_late, status.due, list(task.lead_units.all()),
-                       list(task.coordinating_units.all()), updates[-1] if updates else None)
-        )  # fmt: skip
-    board.overdue = sorted(overdue, key=lambda row: (-row.days_late, row.task.order))
+    board.overdue = sorted(
+        (
+            OverdueRow(task, status.days_late, status.due, task.leads, task.partners,
+                       task.updates[-1] if task.updates else None)
+            for task, status in statuses
+            if status.status == Status.OVERDUE
+        ),
+        key=lambda row: (-row.days_late, row.task.order),
+    )  # fmt: skip
 
 
 def _indicators(plan: Plan, today: date) -> list[IndicatorRow]:

@@ -6,13 +6,15 @@ from __future__ import annotations
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 
 from kpi.months import MonthError, parse_month, previous_month
 from plans.access import Role, profile_of, role_required, unit_in_scope
 from plans.models import OrgUnit, Plan
-from reports.charts import heat_style, legend, trend_chart
+from reports.charts import legend, trend_chart
 from reports.dashboard import TASK_STATUSES, city_overview, task_statuses, ward_dashboard
+from reports.dashboard_html import heatmap_rows, lead_rows, ranking_rows
 
 READERS = (Role.REVIEWER, Role.LEADER, Role.ADMIN)
 
@@ -59,21 +61,14 @@ def ward(request):
         ward, month=month, today=timezone.localdate(), plan_id=int(plan) if plan and plan.isdigit() else None,
         kind=kind,
     )  # fmt: skip
-    heat = [
-        (
-            row,
-            [
-                (group, row.groups.get(group.code), heat_style(row.groups.get(group.code)))
-                for group in board.groups
-            ],
-        )
-        for row in board.rows
-    ]
+    overdue_url = reverse("dashboard_tasks", args=[board.plan.pk]) + "?status=overdue" if board.plan else ""
     return TemplateResponse(
         request,
         "reports/dashboard.html",
         {
-            "board": board, "heat": heat, "chart": trend_chart(board.trend), "legend": legend(),
+            "board": board, "chart": trend_chart(board.trend), "legend": legend(),
+            "ranking": ranking_rows(board.rows), "heatmap": heatmap_rows(board.rows, board.groups),
+            "leads": lead_rows(board.tasks_by_lead, overdue_url) if board.plan else "",
             "city_reader": _own_ward(request.user) is None,
         },
     )  # fmt: skip
@@ -113,7 +108,7 @@ def tasks(request, pk: int):
             continue
         if group and str(task.group_id) != group:
             continue
-        if lead and lead not in {str(unit.pk) for unit in task.lead_units.all()}:
+        if lead and lead not in {str(unit.pk) for unit in task.leads}:
             continue
         rows.append((task, task_status))
     return TemplateResponse(

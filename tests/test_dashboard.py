@@ -167,7 +167,7 @@ def test_it_lists_overdue_tasks_and_indicators_at_risk_first(world, plan, month,
     board = ward_dashboard(world.ward, month=MARCH, today=TODAY)
     [row] = board.overdue
     assert row.task == late and row.days_late == 20 and row.last_update.percent == 40
-    assert [u.code for u in row.coordinating] == ["T-W1-CA"]
+    assert [u.name for u in row.coordinating] == ["Công an phường Thử Một"]
     counts = dict((v, n) for v, _, n in board.task_counts)
     assert counts["overdue"] == 1 and counts["done_on_time"] == 1
     assert [r.indicator.code for r in board.indicators] == ["2", "1"]
