@@ -52,7 +52,7 @@ def ranking_rows(rows) -> SafeString:
 
     return format_html_join(
         "\n",
-        '<tr><td class="num">{}</td><td>{}</td><td class="num">{}</td><td class="num">{}</td>'
+        '<tr><td class="num">{}</td><td class="unit">{}</td><td class="num">{}</td><td class="num">{}</td>'
         '<td class="hide-sm">{}</td><td><span class="state {}">{}</span></td><td class="hide-sm">{}</td></tr>',
         (cells(row) for row in rows),
     )
