@@ -21,6 +21,7 @@ urlpatterns = [
     path("phieu-kpi/<int:pk>/tham-dinh/", review_views.review, name="review"),
     path("phieu-kpi/<int:pk>/lich-su/", review_views.history, name="scorecard_history"),
     path("phieu-kpi/<int:pk>/tinh-diem/", review_views.score_preview, name="score_preview"),
+    path("phieu-kpi/<int:pk>/minh-chung/", review_views.evidence_for_card, name="scorecard_evidence"),
     path("phieu-kpi/<int:pk>/<str:action>/", review_views.card_action, name="scorecard_action"),
     path("tham-dinh/", review_views.queue, name="review_queue"),
     path("phe-duyet/", review_views.approve_many, name="approve_many"),

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -20,6 +21,7 @@ from kpi.months import MonthError, parse_month, previous_month
 from kpi.scoring import Rank, Result, ScoringError, round2
 from kpi.selectors import card_history, claimed_entries, ordered_entries, review_queue, score_entries
 from kpi.services import (
+    EntryInput,
     WorkflowError,
     scorecard_approve,
     scorecard_reopen,
@@ -209,3 +211,44 @@ def score_preview(request, pk: int):
             },
         }
     )
+
+
+@login_required
+@require_POST
+def evidence_for_card(request, pk: int):
+    """Upload evidence from the self-assessment page: stored for the unit (all files or none, checked by
+    content) and, if a criterion is chosen, attached to it at once."""
+    from tasks.forms import EvidenceForm
+    from tasks.services import TaskError, evidence_add_link, evidence_upload
+
+    card = get_scorecard_or_404(request.user, pk)
+    if "edit" not in card_actions(request.user, card):
+        raise PermissionDenied
+    form = EvidenceForm(request.POST, request.FILES, prefix="e")
+    back = redirect("scorecard", pk=card.pk)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, f"Minh chứng chưa được lưu: {error}")
+        return back
+    data = form.cleaned_data
+    meta = {"doc_number": data["doc_number"], "doc_date": data["doc_date"], "summary": data["summary"]}
+    entry = card.entries.select_related("criterion").filter(pk=request.POST.get("entry") or 0).first()
+    try:
+        stored = evidence_upload(unit=card.unit, by=request.user, files=data["files"], **meta)
+        if data["url"]:
+            stored.append(evidence_add_link(unit=card.unit, by=request.user, url=data["url"], **meta))
+        if entry is not None and entry.criterion_id and stored:
+            attached = [ev.pk for ev in entry.evidence.all()] + [ev.pk for ev in stored]
+            scorecard_update_entries(
+                scorecard=card, by=request.user, version=card.version,
+                entries={entry.criterion.code: EntryInput(entry.result, ratio=entry.ratio, evidence_ids=attached)},
+            )  # fmt: skip
+    except (TaskError, WorkflowError, LockedError) as exc:
+        messages.error(request, str(exc))
+        return back
+    where = f" và gắn vào tiêu chí {entry.key}" if entry is not None and entry.criterion_id else ""
+    messages.success(request, f"Đã lưu {len(stored)} minh chứng{where}.")
+    if entry is not None:
+        return redirect(reverse("scorecard", args=[card.pk]) + f"#tieu-chi-{entry.pk}")
+    return back

@@ -72,6 +72,7 @@ def scorecard_page(request, pk: int):
     from kpi.scoring import Rank, Result
     from kpi.selectors import criterion_work, ordered_entries, score_entries
     from kpi.services import WorkflowError, scorecard_submit, scorecard_update_entries
+    from tasks.forms import EvidenceForm
 
     card = get_scorecard_or_404(request.user, pk)
     actions = card_actions(request.user, card)
@@ -124,5 +125,6 @@ def scorecard_page(request, pk: int):
             "results": Result.choices, "rank": Rank(score.rank).label if score.rank else score.rank_label,
             "deadline": submission_deadline(card.rubric, card.month),
             "transitions": card.transitions.select_related("by").order_by("at"),
+            "upload_form": EvidenceForm(prefix="e") if editable else None,
         },
     )  # fmt: skip

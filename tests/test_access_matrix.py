@@ -88,6 +88,7 @@ TABLE = [
         others=L,
     ),
     row("scorecard_action", ["card", "unknown"], "post", anon=L, dave=404, erin=404, others=404),
+    row("scorecard_evidence", ["card"], "post", anon=L, dave=404, erin=404, others=403),
     row("review_queue", [], anon=L, alice=403, dave=403, others=200),
     row("approve_many", [], "post", {"card": "card"}, anon=L, alice=403, dave=403, bob=403, others=L),
     row("evidence_download", ["evidence"], anon=L, dave=404, erin=404, others=200),

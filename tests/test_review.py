@@ -292,3 +292,29 @@ def test_it_previews_the_total_with_the_engine_without_saving(world, rubric, peo
     assert client.post(url, {}).status_code == 403
     client.force_login(people.dave)
     assert client.post(url, {}).status_code == 404
+
+
+def test_it_takes_evidence_on_the_self_assessment_page_and_attaches_it(
+    world, rubric, people, client, settings, tmp_path
+):
+    from tasks.models import Evidence
+
+    settings.MEDIA_ROOT = tmp_path
+    card = scorecard_get_or_create(unit=world.vhxh, rubric=rubric, month=MARCH)
+    entry = card.entries.get(criterion__code="1.3")
+    client.force_login(people.alice)
+    url = reverse("scorecard_evidence", args=[card.pk])
+    response = client.post(url, {"entry": entry.pk, "e-files": [SimpleUploadedFile("anh.png", PNG)],
+                                 "e-summary": "Ảnh hội nghị"}, follow=True)  # fmt: skip
+    assert "Đã lưu 1 minh chứng và gắn vào tiêu chí 1.3." in response.content.decode()
+    photo = Evidence.objects.get()
+    assert photo.unit == world.vhxh and list(entry.evidence.all()) == [photo]
+    # A file that is not what its name says is refused, and nothing is stored or attached.
+    fake = SimpleUploadedFile("bao-cao.pdf", b"<html><script>alert(1)</script></html>")
+    refused = client.post(url, {"entry": entry.pk, "e-files": [fake]}, follow=True).content.decode()
+    assert "bao-cao.pdf" in refused and Evidence.objects.count() == 1
+    client.force_login(people.bob)  # the draft is the unit's
+    assert client.post(url, {"e-files": [SimpleUploadedFile("b.png", PNG)]}).status_code == 403
+    client.force_login(people.dave)
+    assert client.post(url, {"e-files": [SimpleUploadedFile("c.png", PNG)]}).status_code == 404
+    assert Evidence.objects.count() == 1
