@@ -6,7 +6,10 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1:8000
 # WeasyPrint needs Pango and HarfBuzz's subsetter; Liberation Serif is metric-compatible with Times New Roman
 # and covers Vietnamese. Playwright drives Debian's Chromium (never a downloaded browser).
-SYSTEM_PACKAGES := fonts-liberation2 libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 chromium
+SYSTEM_PACKAGES := fonts-liberation2 libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+# Only the tests need a browser: `make run` does not download it.
+TEST_PACKAGES := chromium
+PACKAGES ?= $(SYSTEM_PACKAGES)
 
 .PHONY: run test setup sysdeps venv lint format seed clean
 
@@ -18,6 +21,7 @@ run: setup
 	$(PY) manage.py runserver $(HOST)
 
 test: setup lint
+	@$(MAKE) --no-print-directory sysdeps PACKAGES="$(SYSTEM_PACKAGES) $(TEST_PACKAGES)"
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest -q
@@ -26,8 +30,8 @@ setup: sysdeps venv .env
 
 sysdeps:
 	@if ! command -v dpkg-query >/dev/null; then \
-	  echo "Không kiểm tra được gói hệ thống (không phải Debian/Ubuntu). Cần: $(SYSTEM_PACKAGES)"; exit 0; fi; \
-	missing=""; for p in $(SYSTEM_PACKAGES); do \
+	  echo "Không kiểm tra được gói hệ thống (không phải Debian/Ubuntu). Cần: $(PACKAGES)"; exit 0; fi; \
+	missing=""; for p in $(PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; done; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
