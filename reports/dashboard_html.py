@@ -71,14 +71,15 @@ def heatmap_rows(rows, groups) -> SafeString:
     return mark_safe("\n".join(lines))
 
 
-def lead_rows(by_lead, overdue_url: str) -> SafeString:
+def lead_rows(by_lead, tasks_url: str) -> SafeString:
+    """Task counts per lead unit, each linked to the list of those tasks."""
+    cell = '<td class="num"><a href="{}?status={}&amp;lead={}">{}</a></td>'
     return format_html_join(
         "\n",
-        '<tr><td>{}</td><td class="num"><a href="{}&amp;lead={}">{}</a></td><td class="num">{}</td>'
-        '<td class="num">{}</td><td class="num">{}</td></tr>',
+        "<tr><td>{}</td>" + cell * 4 + "</tr>",
         (
-            (unit.name, overdue_url, unit.pk, counts["overdue"], counts["in_progress"], counts["done"],
-             counts["not_started"])
+            (unit.name, *(part for status in ("overdue", "in_progress", "done", "not_started")
+                          for part in (tasks_url, status, unit.pk, counts[status])))
             for unit, counts in by_lead
         ),
     )  # fmt: skip

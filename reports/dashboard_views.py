@@ -17,6 +17,7 @@ from reports.dashboard import TASK_STATUSES, city_overview, task_statuses, ward_
 from reports.dashboard_html import heatmap_rows, lead_rows, ranking_rows
 
 READERS = (Role.REVIEWER, Role.LEADER, Role.ADMIN)
+DONE = {"done_on_time", "done_late"}  # "Xong" in the dashboard's tables counts both
 
 
 def _month(request):
@@ -61,14 +62,14 @@ def ward(request):
         ward, month=month, today=timezone.localdate(), plan_id=int(plan) if plan and plan.isdigit() else None,
         kind=kind,
     )  # fmt: skip
-    overdue_url = reverse("dashboard_tasks", args=[board.plan.pk]) + "?status=overdue" if board.plan else ""
+    tasks_url = reverse("dashboard_tasks", args=[board.plan.pk]) if board.plan else ""
     return TemplateResponse(
         request,
         "reports/dashboard.html",
         {
             "board": board, "chart": trend_chart(board.trend), "legend": legend(),
             "ranking": ranking_rows(board.rows), "heatmap": heatmap_rows(board.rows, board.groups),
-            "leads": lead_rows(board.tasks_by_lead, overdue_url) if board.plan else "",
+            "leads": lead_rows(board.tasks_by_lead, tasks_url) if board.plan else "",
             "city_reader": _own_ward(request.user) is None,
         },
     )  # fmt: skip
@@ -98,13 +99,14 @@ def tasks(request, pk: int):
     if plan is None or plan.issuer.ward is None or not unit_in_scope(request.user, plan.issuer.ward):
         raise Http404
     status = request.GET.get("status", "")
-    if status and status not in dict(TASK_STATUSES):
+    wanted = DONE if status == "done" else {status}
+    if status and status != "done" and status not in dict(TASK_STATUSES):
         raise Http404
     group, lead = request.GET.get("group", ""), request.GET.get("lead", "")
     today = timezone.localdate()
     rows = []
     for task, task_status in task_statuses(plan, today):
-        if status and task_status.status != status:
+        if status and task_status.status not in wanted:
             continue
         if group and str(task.group_id) != group:
             continue
@@ -114,6 +116,7 @@ def tasks(request, pk: int):
     return TemplateResponse(
         request,
         "reports/task_list.html",
-        {"plan": plan, "rows": rows, "status": status, "status_label": dict(TASK_STATUSES).get(status, ""),
+        {"plan": plan, "rows": rows, "status": status,
+         "status_label": "Đã hoàn thành" if status == "done" else dict(TASK_STATUSES).get(status, ""),
          "today": today},
     )  # fmt: skip

@@ -176,6 +176,10 @@ def test_it_lists_overdue_tasks_and_indicators_at_risk_first(world, plan, month,
     client.force_login(people.charlie)
     listed = client.get(reverse("dashboard_tasks", args=[plan.pk]), {"status": "overdue"}).content.decode()
     assert "Rà soát cơ sở vật chất" in listed and "Tổng kết" not in listed
+    finished = client.get(reverse("dashboard_tasks", args=[plan.pk]), {"status": "done"}).content.decode()
+    assert "Đã hoàn thành (1)" in finished and "Tổng kết" in finished
+    page = client.get(reverse("dashboard"), {"month": "2026-03"}).content.decode()
+    assert f'{reverse("dashboard_tasks", args=[plan.pk])}?status=overdue&amp;lead={world.vhxh.pk}">1</a>' in page
     client.force_login(people.erin)
     assert client.get(reverse("dashboard_tasks", args=[plan.pk])).status_code == 404
 
