@@ -36,8 +36,9 @@ State = Scorecard.State
 REVIEWERS = (Role.REVIEWER, Role.LEADER, Role.ADMIN)
 
 
-def _month_from(request):
-    """The month asked for (?month=2026-03), last month by default; a bad one is a 404, not a guess."""
+def month_from(request):
+    """The month asked for (?month=2026-03); last month by default, since this month's cards are still being
+    written. A bad one is a 404, not a guess. (The dashboards use it too.)"""
     text = request.GET.get("month")
     if not text:
         return previous_month(timezone.localdate().replace(day=1))
@@ -50,7 +51,7 @@ def _month_from(request):
 @role_required(*REVIEWERS)
 def queue(request):
     """Cards of the month by state and unit, late ones marked; leaders approve reviewed ones from here."""
-    month = _month_from(request)
+    month = month_from(request)
     state = request.GET.get("state", "")
     if state and state not in State.values and state != "missing":
         raise Http404

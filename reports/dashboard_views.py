@@ -9,7 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 
-from kpi.months import MonthError, parse_month, previous_month
+from kpi.review_views import month_from
 from plans.access import Role, profile_of, role_required, unit_in_scope
 from plans.models import OrgUnit, Plan
 from reports.charts import legend, trend_chart
@@ -18,17 +18,6 @@ from reports.dashboard_html import heatmap_rows, lead_rows, ranking_rows
 
 READERS = (Role.REVIEWER, Role.LEADER, Role.ADMIN)
 DONE = {"done_on_time", "done_late"}  # "Xong" in the dashboard's tables counts both
-
-
-def _month(request):
-    """?month=2026-03; last month by default (this month's cards are still being written)."""
-    text = request.GET.get("month")
-    if not text:
-        return previous_month(timezone.localdate().replace(day=1))
-    try:
-        return parse_month(text)
-    except MonthError as exc:
-        raise Http404 from exc
 
 
 def _own_ward(user) -> OrgUnit | None:
@@ -50,7 +39,7 @@ def _ward_or_404(request) -> OrgUnit | None:
 
 @role_required(*READERS)
 def ward(request):
-    month = _month(request)
+    month = month_from(request)
     ward = _ward_or_404(request)
     if ward is None:
         return redirect("city_dashboard")
@@ -77,7 +66,7 @@ def ward(request):
 
 @role_required(*READERS)
 def city(request):
-    month = _month(request)
+    month = month_from(request)
     profile = profile_of(request.user)
     root = profile.unit if profile else None
     if root is None:  # a superuser without a unit: every city
