@@ -206,6 +206,7 @@ def score_preview(request, pk: int):
         {
             "total": vn_decimal(result.total) if result.total is not None else "—",
             "rank": Rank(result.rank).label if result.rank else result.rank_label,
+            "applicable": vn_decimal(result.applicable),
             "items": {
                 item.key: vn_decimal(round2(item.achieved)) if item.applicable else "—"
                 for item in result.items

@@ -179,7 +179,9 @@ def test_it_lists_overdue_tasks_and_indicators_at_risk_first(world, plan, month,
     finished = client.get(reverse("dashboard_tasks", args=[plan.pk]), {"status": "done"}).content.decode()
     assert "Đã hoàn thành (1)" in finished and "Tổng kết" in finished
     page = client.get(reverse("dashboard"), {"month": "2026-03"}).content.decode()
-    assert f'{reverse("dashboard_tasks", args=[plan.pk])}?status=overdue&amp;lead={world.vhxh.pk}">1</a>' in page
+    assert (
+        f'{reverse("dashboard_tasks", args=[plan.pk])}?status=overdue&amp;lead={world.vhxh.pk}">1</a>' in page
+    )
     client.force_login(people.erin)
     assert client.get(reverse("dashboard_tasks", args=[plan.pk])).status_code == 404
 

@@ -283,7 +283,7 @@ def test_it_previews_the_total_with_the_engine_without_saving(world, rubric, peo
     url = reverse("score_preview", args=[card.pk])
     data = json.loads(client.post(url, {f"result-{e11.pk}": "done", f"result-{e12.pk}": "partial",
                                          f"ratio-{e12.pk}": "50"}).content)  # fmt: skip
-    assert data["total"] == "75,00" and data["rank"] == "Hoàn thành"
+    assert data["total"] == "75,00" and data["rank"] == "Hoàn thành" and data["applicable"] == "7,50"
     assert data["items"][str(e12.pk)] == "1,88"
     assert card.entries.get(pk=e11.pk).result == Result.NOT_APPLICABLE  # nothing saved
     bad = json.loads(client.post(url, {f"result-{e12.pk}": "partial", f"ratio-{e12.pk}": "abc"}).content)

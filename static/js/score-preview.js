@@ -14,6 +14,7 @@
     if (data.error) { return; }
     document.querySelectorAll("[data-total]").forEach(function (el) { el.textContent = data.total; });
     document.querySelectorAll("[data-rank]").forEach(function (el) { el.textContent = data.rank; });
+    document.querySelectorAll("[data-applicable]").forEach(function (el) { el.textContent = data.applicable; });
     Object.keys(data.items).forEach(function (key) {
       var el = document.querySelector('[data-achieved="' + key + '"]');
       if (el) { el.textContent = data.items[key]; }
