@@ -85,6 +85,8 @@ def test_it_ranks_the_units_with_the_same_figures_as_kpi_summary(world, month):
 
 
 def test_it_shows_the_dashboard_to_a_leader_with_every_number_linked(world, month, people, client):
+    world.school_mn.name = "Trường <b>Mầm non</b> A"  # names are text, never markup
+    world.school_mn.save()
     client.force_login(people.charlie)
     page = client.get(reverse("dashboard"), {"month": "2026-03"}).content.decode()
     assert "Bảng điều hành — Phường Thử Một, tháng 03/2026" in page
@@ -93,6 +95,7 @@ def test_it_shows_the_dashboard_to_a_leader_with_every_number_linked(world, mont
     assert "+37,50" in page
     assert f"{reverse('review_queue')}?month=2026-03&amp;state=draft" in page
     assert "<svg" in page and "Xu hướng" in page
+    assert "Trường &lt;b&gt;Mầm non&lt;/b&gt; A" in page and "<b>Mầm non</b>" not in page
     # The heatmap prints its numbers, not only colours.
     assert 'style="background:hsl(120,65%,82%)">100</td>' in page
 
