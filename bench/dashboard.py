@@ -82,13 +82,18 @@ WARD_SQL = [
     """,
 ]
 
-# The city overview's aggregates: per ward and month (this and last), cards, average, states, ranks and
-# timeliness of the newest rubric of every plan; expected cards per ward; the city's 12-month trend.
+# The city overview's aggregates, scoped as the page scopes them (the newest rubric of each plan issued in the
+# city's wards): per ward and month over the last twelve months, cards, points, states, ranks and timeliness
+# (the rows and the city's trend come from these); expected cards per ward.
 CITY_SQL = [
     """
-    WITH latest AS (SELECT DISTINCT ON (plan_id) id, plan_id FROM kpi_rubric ORDER BY plan_id, version DESC)
+    WITH wards AS (SELECT id FROM plans_orgunit WHERE kind = 'ward' AND path LIKE %(root)s),
+    latest AS (SELECT DISTINCT ON (r.plan_id) r.id, r.plan_id FROM kpi_rubric r
+                 JOIN plans_plan p ON p.id = r.plan_id JOIN plans_orgunit i ON i.id = p.issuer_id
+                WHERE i.ward_id IN (SELECT id FROM wards) ORDER BY r.plan_id, r.version DESC)
     SELECT u.ward_id, c.month, COUNT(*),
-           AVG(CASE WHEN c.state = 'approved' THEN c.approved_total ELSE c.total END),
+           SUM(CASE WHEN c.state = 'approved' THEN c.approved_total ELSE c.total END),
+           COUNT(CASE WHEN c.state = 'approved' THEN c.approved_total ELSE c.total END),
            COUNT(*) FILTER (WHERE c.state = 'draft'), COUNT(*) FILTER (WHERE c.state = 'submitted'),
            COUNT(*) FILTER (WHERE c.state = 'reviewed'), COUNT(*) FILTER (WHERE c.state = 'approved'),
            COUNT(*) FILTER (WHERE c.state <> 'draft' AND c.submitted_on_time IS NOT NULL),
@@ -96,22 +101,22 @@ CITY_SQL = [
            COUNT(*) FILTER (WHERE c.state <> 'draft' AND
                  (CASE WHEN c.state = 'approved' THEN c.approved_rank ELSE c.rank END) = 'excellent'),
            COUNT(*) FILTER (WHERE c.state <> 'draft' AND
+                 (CASE WHEN c.state = 'approved' THEN c.approved_rank ELSE c.rank END) = 'good'),
+           COUNT(*) FILTER (WHERE c.state <> 'draft' AND
+                 (CASE WHEN c.state = 'approved' THEN c.approved_rank ELSE c.rank END) = 'pass'),
+           COUNT(*) FILTER (WHERE c.state <> 'draft' AND
                  (CASE WHEN c.state = 'approved' THEN c.approved_rank ELSE c.rank END) = 'fail')
       FROM kpi_scorecard c
       JOIN kpi_rubric r ON r.id = c.rubric_id
       JOIN latest ON latest.plan_id = r.plan_id
       JOIN plans_orgunit u ON u.id = c.unit_id
-     WHERE c.month IN (%(month)s, %(previous)s)
+     WHERE c.month >= %(first)s AND c.month <= %(month)s AND u.ward_id IN (SELECT id FROM wards)
      GROUP BY u.ward_id, c.month
     """,
     """
     WITH latest AS (SELECT DISTINCT ON (plan_id) id FROM kpi_rubric ORDER BY plan_id, version DESC)
     SELECT u.ward_id, COUNT(*) FROM kpi_rubric_units ru JOIN latest ON latest.id = ru.rubric_id
       JOIN plans_orgunit u ON u.id = ru.orgunit_id GROUP BY u.ward_id
-    """,
-    """
-    SELECT c.month, AVG(CASE WHEN c.state = 'approved' THEN c.approved_total ELSE c.total END), COUNT(*)
-      FROM kpi_scorecard c WHERE c.month >= %(first)s AND c.month <= %(month)s GROUP BY c.month
     """,
 ]
 
@@ -177,8 +182,9 @@ def main():
     query = {"month": month.strftime("%Y-%m")}
     ward = OrgUnit.objects.filter(kind=OrgUnit.Kind.WARD, code__startswith="GEN-").order_by("code").first()
     rubric = Rubric.objects.filter(plan__issuer__ward=ward).order_by("-version").first()
+    city = OrgUnit.objects.get(code="GEN-CITY")
     params = {"plan": rubric.plan_id, "rubric": rubric.pk, "month": month, "previous": previous_month(month),
-              "first": months_back(month, 12)[0]}  # fmt: skip
+              "first": months_back(month, 12)[0], "root": city.path + "/%"}  # fmt: skip
     users = get_user_model().objects
     leader, mayor = Client(), Client()
     leader.force_login(users.get(username="gen.lanhdao.w001"))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Avg, Case, CharField, Count, DecimalField, F, Q, When
+from django.db.models import Avg, Case, CharField, Count, DecimalField, F, Q, Sum, When
 
 from kpi.models import Rubric, RubricGroup, Scorecard
 from kpi.months import previous_month
@@ -425,7 +425,8 @@ class CityOverview:
 
 def city_overview(root: OrgUnit, *, month: date) -> CityOverview:
     """One row per ward under `root`: expected cards, states, ranks, rates and the average official total of
-    the newest rubric of each of the ward's plans, with last month's average (five queries in all)."""
+    the newest rubric of each of the ward's plans, with last month's average and the city's 12-month trend
+    (four queries in all)."""
     wards = list(
         OrgUnit.objects.filter(kind=OrgUnit.Kind.WARD)
         .filter(Q(pk=root.pk) | Q(path__startswith=root.path + "/"))
@@ -452,28 +453,45 @@ def city_overview(root: OrgUnit, *, month: date) -> CityOverview:
     }
     state_counts = {f"state_{value}": Count("id", filter=Q(state=value)) for value in State.values}
     previous = previous_month(month)
+    months = months_back(month, 12)
+    # One pass over the twelve months, per ward and month: the rows (this month and last) and the city's
+    # trend both come from it. Sums and counts, not averages, so that the city's figure is exact.
+    by_month: dict[date, dict] = {each: defaultdict(int) for each in months}
     for item in (
-        Scorecard.objects.filter(rubric__plan_id__in=latest, month__in=[month, previous], unit__ward__in=wards)
+        Scorecard.objects.filter(rubric__plan_id__in=latest, month__in=months, unit__ward__in=wards)
         .annotate(official_total=OFFICIAL_TOTAL, official_rank=OFFICIAL_RANK)
         .values("unit__ward_id", "month")
         .annotate(
-            average=Avg("official_total"), cards=Count("id"),
+            points=Sum("official_total"), scored=Count("official_total"), cards=Count("id"),
             timed=Count("id", filter=~Q(state=State.DRAFT) & Q(submitted_on_time__isnull=False)),
             on_time=Count("id", filter=~Q(state=State.DRAFT) & Q(submitted_on_time=True)),
             **rank_counts, **state_counts,
         )
         .order_by()
     ):  # fmt: skip
+        total = by_month[item["month"]]
+        for key in ("points", "scored", "cards", *rank_counts):
+            total[key] += item[key] or 0
         row = rows[item["unit__ward_id"]]
-        average = round2(Decimal(item["average"])) if item["average"] is not None else None
+        average = round2(item["points"] / item["scored"]) if item["scored"] else None
         if item["month"] == previous:
             row.previous_average = average
+        if item["month"] != month:
             continue
         row.average, row.cards = average, item["cards"]
         row.timed, row.on_time = item["timed"], item["on_time"]
         row.states = {value: item[f"state_{value}"] for value in State.values}
         row.submitted = row.cards - row.states[State.DRAFT]
         row.ranks = {value: item[f"rank_{value or 'none'}"] for value, _ in RANKS}
+    trend = [
+        TrendPoint(
+            each,
+            round2(Decimal(total["points"]) / total["scored"]) if total["scored"] else None,
+            {value: total[f"rank_{value or 'none'}"] for value, _ in RANKS} if total["cards"] else {},
+            total["cards"],
+        )
+        for each, total in by_month.items()
+    ]
     ordered = sorted(rows.values(), key=lambda r: (r.average is None, -(r.average or 0), r.ward.path))
     last, place = None, 0
     for index, row in enumerate(ordered, start=1):
@@ -482,5 +500,4 @@ def city_overview(root: OrgUnit, *, month: date) -> CityOverview:
         if row.average != last:
             place, last = index, row.average
         row.position = place
-    trend = _trend(Q(rubric__plan_id__in=latest, unit__ward__in=wards), month)
     return CityOverview(root, month, ordered, trend)

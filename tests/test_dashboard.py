@@ -129,6 +129,9 @@ def test_it_gives_a_city_user_one_row_per_ward_and_opens_any_ward(world, month, 
     assert (
         first.expected == 3 and first.submitted == 2 and first.states["approved"] == 1 and first.position == 1
     )
+    assert overview.trend[-1].month == MARCH and overview.trend[-1].cards == 3
+    assert overview.trend[-1].average == first.average  # only this ward has cards
+    assert overview.trend[-2].average == first.previous_average == Decimal("62.50")
     ward_page = client.get(reverse("dashboard"), {"ward": "T-W1", "month": "2026-03"})
     assert ward_page.status_code == 200 and "Phòng Văn hóa - Xã hội" in ward_page.content.decode()
 
