@@ -28,7 +28,7 @@ def card_actions(user, card: Scorecard) -> set[str]:
     if card.state == State.DRAFT and has_role(user, Role.OFFICER, Role.ADMIN):
         actions.add("edit")
     if card.state == State.SUBMITTED and has_role(user, Role.REVIEWER, Role.ADMIN):
-        actions |= {"review"}
+        actions.add("review")
     if card.state in (State.SUBMITTED, State.REVIEWED) and has_role(
         user, Role.REVIEWER, Role.LEADER, Role.ADMIN
     ):

@@ -223,6 +223,11 @@ class Scorecard(models.Model):
         return super().delete(*args, **kwargs)
 
     @property
+    def official_total(self):
+        """What the card counts for: the leader's snapshot once approved, the stored current total before."""
+        return self.approved_total if self.is_locked else self.total
+
+    @property
     def month_label(self) -> str:
         return f"{self.month:%m/%Y}"
 

@@ -12,6 +12,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from kpi.access import card_actions, get_scorecard_or_404, visible_scorecards
@@ -80,7 +81,7 @@ def review(request, pk: int):
     if "review" not in card_actions(request.user, card):
         messages.info(request, f"Phiếu đang “{card.get_state_display()}”: không thẩm định được.")
         return redirect("scorecard", pk=card.pk)
-    entries = ordered_entries(card)
+    entries = ordered_entries(card, with_evidence=True)
     posted = request.POST if request.method == "POST" else None
     if posted is not None:
         inputs, problems = read_inputs(entries, posted, review=True)
@@ -176,7 +177,11 @@ def approve_many(request):
         messages.success(request, f"Đã phê duyệt {approved} phiếu.")
     elif not ids:
         messages.error(request, "Chưa chọn phiếu nào để phê duyệt.")
-    return redirect(request.POST.get("next") or "review_queue")
+    # Back to the queue page the leader was on; only a path on this site, never an address given from outside.
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("review_queue")
+    return redirect(back)
 
 
 @login_required

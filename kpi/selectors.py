@@ -11,8 +11,10 @@ from kpi.models import Rubric, RubricGroup, Scorecard, ScoreEntry
 from kpi.scoring import Item, Result, Score, score
 
 
-def ordered_entries(card: Scorecard) -> list[ScoreEntry]:
+def ordered_entries(card: Scorecard, *, with_evidence: bool = False) -> list[ScoreEntry]:
     entries = card.entries.select_related("criterion", "group")
+    if with_evidence:  # pages that list each entry's evidence: one query, not one per entry
+        entries = entries.prefetch_related("evidence")
     return sorted(
         entries,
         key=lambda e: (e.group.order, e.criterion is None, e.criterion.order if e.criterion else 0, e.pk),
@@ -226,15 +228,13 @@ class QueueRow:
 
     @property
     def total(self) -> Decimal | None:
-        if self.card is None:
-            return None
-        return self.card.approved_total if self.card.is_locked else self.card.total
+        return self.card.official_total if self.card else None
 
 
 def review_queue(user, month: date, *, today: date) -> list[QueueRow]:
     """Every unit in the user's scope that the newest rubric of a plan expects a card from, with its card for
     the month (or none yet), ward by ward. Fixed queries, whatever the number of units."""
-    from kpi.months import next_month
+    from kpi.services import submission_deadline  # services import this module: imported when called
     from plans.access import units_in_scope
 
     scope = units_in_scope(user)
@@ -252,9 +252,7 @@ def review_queue(user, month: date, *, today: date) -> list[QueueRow]:
         .select_related("rubric", "unit__ward")
         .order_by("rubric__version")
     }
-    deadline_of = {
-        plan_id: next_month(month).replace(day=rubric.submission_day) for plan_id, rubric in latest.items()
-    }
+    deadline_of = {plan_id: submission_deadline(rubric, month) for plan_id, rubric in latest.items()}
     rows, seen = [], set()
     rubric_of = {rubric.pk: rubric for rubric in latest.values()}
     for link in expected:
@@ -339,9 +337,8 @@ def card_history(card: Scorecard) -> list[HistoryEvent]:
             events.append(HistoryEvent(record.history_date, record.history_user, f"Xóa {name}", []))
             continue
         if before is None:
-            if (
-                record.criterion_id is None
-            ):  # criteria start "Không áp dụng" with the card; ad-hoc ones are news
+            # Criteria start "Không áp dụng" with the card, which says nothing; an ad-hoc task is news.
+            if record.criterion_id is None:
                 events.append(HistoryEvent(record.history_date, record.history_user, f"Thêm {name}", []))
             continue
         changes = [

@@ -235,10 +235,10 @@ def _move(card: Scorecard, to: str, by, reason: str = "", **fields):
     card.save()
 
 
-def _store_score(card: Scorecard) -> Score:
+def _store_score(card: Scorecard, entries: list[ScoreEntry] | None = None) -> Score:
     """Keep the card's stored score (total, rank, % per group) equal to the engine's; called by every
     service that changes entries, before it saves the card."""
-    result = scorecard_score(card)
+    result = score_entries(card.rubric, entries if entries is not None else ordered_entries(card))
     card.total = result.total
     card.rank = result.rank or ""
     card.group_percents = group_percents(result)
@@ -315,18 +315,19 @@ def scorecard_update_entries(
                 raise WorkflowError(f"Tiêu chí {code}: chỉ đính kèm được minh chứng của chính đơn vị.")
             entry.evidence.set(allowed)
     card.version += 1
-    result = _store_score(card)
+    saved = ordered_entries(card)
+    result = _store_score(card, saved)
     if card.state == State.SUBMITTED:
-        _require_review_reasons(card, result)
+        _require_review_reasons(saved, result)
     card.save()
     return card
 
 
-def _require_review_reasons(card: Scorecard, result: Score):
+def _require_review_reasons(entries: list[ScoreEntry], result: Score):
     achieved = {item.key: round2(item.achieved) if item.applicable else None for item in result.items}
     unexplained = [
         entry.key
-        for entry in ordered_entries(card)
+        for entry in entries
         if not entry.review_reason.strip()
         and not (entry.is_adhoc and entry.self_points is None)  # added by the reviewer: its title says why
         and (entry.reviewed_points is not None or achieved[str(entry.pk)] != entry.self_points)
@@ -417,7 +418,7 @@ def scorecard_submit(*, scorecard: Scorecard, by, at: datetime | None = None) ->
         item = items[str(entry.pk)]
         entry.self_points = round2(item.achieved) if item.applicable else None
         entry.save(update_fields=["self_points"])
-    _store_score(card)  # 7.1 may have just been proposed
+    _store_score(card, entries)  # with 7.1 as just proposed
     _move(card, State.SUBMITTED, by, submitted_at=at, submitted_on_time=on_time)
     return card
 

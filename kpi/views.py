@@ -77,7 +77,7 @@ def scorecard_page(request, pk: int):
     card = get_scorecard_or_404(request.user, pk)
     actions = card_actions(request.user, card)
     editable = "edit" in actions
-    entries = ordered_entries(card)
+    entries = ordered_entries(card, with_evidence=True)
     posted = request.POST if request.method == "POST" and editable else None
     if posted is not None:
         inputs, problems = read_inputs(entries, posted, review=False)

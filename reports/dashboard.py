@@ -250,6 +250,7 @@ def _trend(where: Q, month: date, count: int = 12) -> list[TrendPoint]:
 
 
 TASK_STATUSES = Status.choices
+DONE = {Status.DONE_ON_TIME, Status.DONE_LATE}  # "Xong" in the dashboard's tables counts both
 
 
 @dataclass(frozen=True)
@@ -311,7 +312,7 @@ def _tasks(board: WardDashboard, plan: Plan, today: date):
         for unit in task.leads:
             by_lead[unit][status.status] += 1
     for counts in [*by_group.values(), *by_lead.values()]:
-        counts["done"] = counts[Status.DONE_ON_TIME] + counts[Status.DONE_LATE]
+        counts["done"] = sum(counts[status] for status in DONE)
     board.tasks_by_group = sorted(
         by_group.items(), key=lambda pair: (pair[0] is None, pair[0] and pair[0].order)
     )

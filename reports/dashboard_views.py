@@ -13,11 +13,10 @@ from kpi.review_views import month_from
 from plans.access import Role, profile_of, role_required, unit_in_scope
 from plans.models import OrgUnit, Plan
 from reports.charts import legend, trend_chart
-from reports.dashboard import TASK_STATUSES, city_overview, task_statuses, ward_dashboard
+from reports.dashboard import DONE, TASK_STATUSES, city_overview, task_statuses, ward_dashboard
 from reports.dashboard_html import heatmap_rows, lead_rows, ranking_rows
 
 READERS = (Role.REVIEWER, Role.LEADER, Role.ADMIN)
-DONE = {"done_on_time", "done_late"}  # "Xong" in the dashboard's tables counts both
 
 
 def _own_ward(user) -> OrgUnit | None:

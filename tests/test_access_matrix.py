@@ -159,6 +159,9 @@ def test_it_answers_each_role_as_the_table_says(objects, name, args, method, dat
             if response.status_code in (403, 404):
                 # Refusals say nothing about what is behind them.
                 assert b"Ph\xc3\xb2ng V\xc4\x83n h\xc3\xb3a" not in response.content, (role, url)
+                # …and say so in Vietnamese.
+                title = "Không tìm thấy trang" if response.status_code == 404 else "Không có quyền"
+                assert title in response.content.decode(), (role, url)
             if role == "anon" and response.status_code == L:
                 assert "/dang-nhap/" in response.url or "/admin/login/" in response.url
             transaction.set_rollback(True)

@@ -211,6 +211,9 @@ def test_it_lets_a_leader_approve_many_reviewed_cards_and_names_the_refusals(
     page = response.content.decode()
     assert "Đã phê duyệt 2 phiếu." in page
     assert "Trường Mầm non A: Chỉ phê duyệt được phiếu đã thẩm định" in page
+    # The way back is a path of this site only: an outside address in `next` is ignored.
+    elsewhere = client.post(reverse("approve_many"), {"card": [pending.pk], "next": "https://example.com/x"})
+    assert elsewhere.url == reverse("review_queue")
     states = dict(Scorecard.objects.values_list("unit__code", "state"))
     assert states == {"T-W1-VHXH": State.APPROVED, "T-W1-CA": State.APPROVED, "T-W1-MN": State.SUBMITTED}
     first.refresh_from_db()
