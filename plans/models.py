@@ -295,6 +295,21 @@ class Indicator(models.Model):
     def __str__(self):
         return f"{self.code}: {self.text[:80]}"
 
+    def is_met(self, value) -> bool | None:
+        """Whether a measured value reaches the target; None where that cannot be said (qualitative, or no
+        target). The quarter report and the dashboard both judge indicators by this one rule."""
+        if value is None:
+            return None
+        if self.comparator == self.Comparator.NONE_OCCURS:
+            return value == 0
+        if self.target_value is None:
+            return None
+        return {
+            self.Comparator.GTE: value >= self.target_value,
+            self.Comparator.LTE: value <= self.target_value,
+            self.Comparator.EQ: value == self.target_value,
+        }.get(self.comparator)
+
     @property
     def target_display(self) -> str:
         if self.comparator in (self.Comparator.NONE_OCCURS, self.Comparator.QUALITATIVE):

@@ -356,17 +356,15 @@ def _progress(indicator: Indicator, latest, today: date) -> tuple[Decimal | None
     if latest is None or indicator.comparator == Comparator.QUALITATIVE:
         return None, None
     value = latest.value
-    if indicator.comparator == Comparator.NONE_OCCURS:
-        return (Decimal(100) if value == 0 else Decimal(0)), value != 0
-    target = indicator.target_value
-    if target is None:
+    met = indicator.is_met(value)
+    if met is None:
         return None, None
-    base = indicator.baseline_value
-    if base is None or base == target:
-        met = value >= target if indicator.comparator != Comparator.LTE else value <= target
-        if indicator.comparator == Comparator.EQ:
-            met = value == target
-        return (Decimal(100) if met else (value / target * 100 if target else Decimal(0))), not met
+    target, base = indicator.target_value, indicator.baseline_value
+    if indicator.comparator == Comparator.NONE_OCCURS or base is None or base == target:
+        # No path from a baseline to follow: the target is reached or it is not.
+        if met or indicator.comparator == Comparator.NONE_OCCURS or not target:
+            return (Decimal(100) if met else Decimal(0)), not met
+        return round2(min(value / target * 100, Decimal(100))), True
     progress = (value - base) / (target - base) * 100
     progress = max(Decimal(0), min(Decimal(100), progress))
     start, end = indicator.baseline_year, indicator.target_year

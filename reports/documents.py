@@ -291,16 +291,10 @@ class QuarterReport:
 
 
 def indicator_line(indicator, value: IndicatorValue | None) -> IndicatorLine:
-    met = progress = None
-    if value is not None and indicator.target_value is not None:
-        target, measured = indicator.target_value, value.value
-        met = {"gte": measured >= target, "lte": measured <= target, "eq": measured == target}.get(
-            indicator.comparator
-        )
-        if indicator.comparator == "gte" and target:
-            progress = min(measured / target * 100, Decimal("100"))
-    elif value is not None and indicator.comparator == "none_occurs":
-        met = value.value == 0
+    met = indicator.is_met(value.value if value is not None else None)
+    progress = None
+    if value is not None and indicator.comparator == "gte" and indicator.target_value:
+        progress = min(value.value / indicator.target_value * 100, Decimal("100"))
     return IndicatorLine(
         indicator.code, indicator.text, indicator.target_display, value.value if value else None,
         value.measured_on if value else None, met, progress,

@@ -242,3 +242,17 @@ def test_it_draws_the_city_overview_in_the_same_queries_at_any_size(
     with django_assert_max_num_queries(8):
         response = client.get(reverse("city_dashboard"), {"month": "2026-03"})
     assert response.content.decode().count("Phường X") == count
+
+
+@pytest.mark.parametrize(
+    "comparator, target, value, met",
+    [
+        ("gte", 90, 95, True), ("gte", 90, 80, False), ("lte", 5, 3, True), ("lte", 5, 7, False),
+        ("eq", 100, 100, True), ("eq", 100, 99, False), ("none_occurs", None, 0, True),
+        ("none_occurs", None, 2, False), ("qualitative", None, 1, None), ("gte", None, 1, None),
+        ("gte", 90, None, None),
+    ],
+)  # fmt: skip
+def test_it_judges_an_indicator_by_one_rule(comparator, target, value, met):
+    indicator = Indicator(comparator=comparator, target_value=target)
+    assert indicator.is_met(Decimal(value) if value is not None else None) is met
