@@ -42,6 +42,24 @@ class Rubric(models.Model):
     submission_day = models.PositiveSmallIntegerField(
         "Hạn nộp (ngày của tháng sau)", default=5, validators=[MinValueValidator(1), MaxValueValidator(28)]
     )
+    # A month can be sent once it has ended, or from this day of the month itself (the last week's work is
+    # usually known by then). Before it the card can be saved, not sent.
+    submission_opens_day = models.PositiveSmallIntegerField(
+        "Được nộp từ ngày (của tháng được chấm)",
+        default=25,
+        validators=[MinValueValidator(1), MaxValueValidator(28)],
+    )
+    # Below this share of the rubric's points applying to a unit, a total says too little to rank on: the
+    # card is flagged to the reviewer and gets no automatic rank (docs/kpi.md).
+    min_applicable_percent = models.DecimalField(
+        "Tỷ lệ điểm áp dụng tối thiểu để xếp loại (%)",
+        default=Decimal("50"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    # The first month scored on this version; months before it are not offered. Empty: the plan's issue month.
+    first_month = models.DateField("Áp dụng từ tháng", null=True, blank=True, help_text="Ngày đầu tháng.")
     # Who is expected to send a scorecard each month: the base of the ward's completeness rate.
     units = models.ManyToManyField(
         OrgUnit, blank=True, related_name="rubrics", verbose_name="Đơn vị được chấm"
@@ -66,7 +84,9 @@ class Rubric(models.Model):
 
     @property
     def policy(self) -> Policy:
-        return Policy(self.late_factor, self.excellent_from, self.good_from, self.pass_from)
+        return Policy(
+            self.late_factor, self.excellent_from, self.good_from, self.pass_from, self.min_applicable_percent
+        )
 
 
 class RubricGroup(models.Model):
@@ -112,6 +132,16 @@ class Criterion(models.Model):
     tasks = models.ManyToManyField(
         Task, blank=True, related_name="criteria", verbose_name="Nhiệm vụ được đánh giá"
     )
+    # Which kinds of unit the criterion is scored for (OrgUnit.Kind values); empty: every kind. For the other
+    # kinds a card's entry is set "Không áp dụng" with the reason below and is not offered to the unit.
+    applies_to = models.JSONField(
+        "Áp dụng cho loại đơn vị", default=list, blank=True, help_text="Để trống: mọi loại đơn vị."
+    )
+    not_applicable_reason = models.TextField(
+        "Lý do không áp dụng (cho các loại đơn vị khác)",
+        blank=True,
+        help_text="Để trống: “Tiêu chí chỉ áp dụng cho …”.",
+    )
 
     class Meta:
         verbose_name = "Tiêu chí"
@@ -125,6 +155,24 @@ class Criterion(models.Model):
     def __str__(self):
         return f"{self.code}. {self.name.splitlines()[0][:80]}"
 
+    def clean(self):
+        unknown = sorted(set(self.applies_to or []) - set(OrgUnit.Kind.values))
+        if not isinstance(self.applies_to, list) or unknown:
+            raise ValidationError(
+                {"applies_to": f"Loại đơn vị không hợp lệ: {', '.join(map(str, unknown))}."}
+            )
+
+    def applies_to_kind(self, kind: str) -> bool:
+        return not self.applies_to or kind in self.applies_to
+
+    @property
+    def rubric_na_reason(self) -> str:
+        """Why the criterion is not scored for the kinds it does not apply to, as the unit is shown it."""
+        if self.not_applicable_reason.strip():
+            return self.not_applicable_reason.strip()
+        kinds = ", ".join(OrgUnit.Kind(k).label for k in self.applies_to)
+        return f"Tiêu chí chỉ áp dụng cho: {kinds}."
+
 
 class Scorecard(models.Model):
     class State(models.TextChoices):
@@ -135,6 +183,11 @@ class Scorecard(models.Model):
 
     unit = models.ForeignKey(
         OrgUnit, on_delete=models.PROTECT, related_name="scorecards", verbose_name="Đơn vị"
+    )
+    # The rubric's plan, kept on the card so that the database itself allows one card per unit, plan and
+    # month whatever the rubric version (a trigger keeps it equal to rubric.plan).
+    plan = models.ForeignKey(
+        Plan, on_delete=models.PROTECT, related_name="scorecards", verbose_name="Kế hoạch", editable=False
     )
     rubric = models.ForeignKey(
         Rubric, on_delete=models.PROTECT, related_name="scorecards", verbose_name="Bộ tiêu chí"
@@ -185,7 +238,7 @@ class Scorecard(models.Model):
         ordering = ["-month", "unit__path"]
         constraints = [
             models.UniqueConstraint(
-                fields=["unit", "month", "rubric"], name="scorecard_unique_unit_month_rubric"
+                fields=["unit", "plan", "month"], name="scorecard_one_per_unit_plan_month"
             ),
             models.CheckConstraint(condition=Q(month__day=1), name="scorecard_month_is_first_day"),
             models.CheckConstraint(
@@ -211,6 +264,8 @@ class Scorecard(models.Model):
         return Scorecard.objects.filter(pk=self.pk).values_list("state", flat=True).first()
 
     def save(self, *args, **kwargs):
+        if self.rubric_id and not self.plan_id:
+            self.plan_id = Rubric.objects.values_list("plan_id", flat=True).get(pk=self.rubric_id)
         # Once approved, nothing changes the card but scorecard_reopen (which sets _unlocking).
         unlocking = getattr(self, "_unlocking", False)
         if not self._state.adding and not unlocking and self._stored_state() == self.State.APPROVED:
@@ -250,7 +305,12 @@ class ScoreEntry(models.Model):
     group = models.ForeignKey(RubricGroup, on_delete=models.PROTECT, related_name="+", verbose_name="Nhóm")
     adhoc_title = models.TextField("Nhiệm vụ đột xuất", blank=True)
     weight = models.DecimalField("Trọng số", null=True, blank=True, **POINTS)
-    result = models.CharField("Kết quả", max_length=15, choices=Result.choices, default=Result.NOT_APPLICABLE)
+    result = models.CharField("Kết quả", max_length=15, choices=Result.choices, default=Result.NOT_ASSESSED)
+    # "Không áp dụng" is a claim like any other: the unit writes why, the reviewer accepts it (or changes the
+    # result). Set by the rubric's applicability, it carries the rubric's reason and is not the unit's to change.
+    na_reason = models.TextField("Lý do không áp dụng", blank=True)
+    na_by_rubric = models.BooleanField("Không áp dụng theo bộ tiêu chí", default=False)
+    na_accepted = models.BooleanField("Thẩm định chấp nhận không áp dụng", default=False)
     ratio = models.DecimalField(
         "Tỷ lệ đạt", null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(1)], **RATIO
     )
@@ -286,6 +346,10 @@ class ScoreEntry(models.Model):
                 condition=Q(reviewed_points__isnull=True) | ~Q(review_reason=""),
                 name="scoreentry_manual_points_have_reason",
             ),
+            models.CheckConstraint(
+                condition=~Q(result="not_applicable") | ~Q(na_reason=""),
+                name="scoreentry_not_applicable_has_reason",
+            ),
         ]
 
     def __str__(self):
@@ -304,6 +368,8 @@ class ScoreEntry(models.Model):
         return self.criterion.points if self.criterion_id else self.weight
 
     def clean(self):
+        if self.result == Result.NOT_APPLICABLE and not self.na_reason.strip():
+            raise ValidationError({"na_reason": "“Không áp dụng” cần ghi lý do."})
         if self.result in (Result.PARTIAL, Result.LATE_PARTIAL) and self.ratio is None:
             raise ValidationError({"ratio": "Cần tỷ lệ đạt (0–1) cho kết quả hoàn thành một phần."})
         if self.reviewed_points is not None:

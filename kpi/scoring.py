@@ -30,6 +30,8 @@ CENT = Decimal("0.01")
 
 
 class Result(models.TextChoices):
+    # Every entry starts here: a number nobody chose never scores, and a card with one left cannot be sent.
+    NOT_ASSESSED = "not_assessed", "Chưa chấm"
     DONE = "done", "Hoàn thành"
     LATE = "late", "Hoàn thành chậm"
     PARTIAL = "partial", "Hoàn thành một phần"
@@ -59,6 +61,8 @@ class Policy:
     excellent_from: Decimal = Decimal("90")
     good_from: Decimal = Decimal("80")
     pass_from: Decimal = Decimal("65")
+    # Below this share (%) of the rubric's points applying, no rank is given automatically (docs/kpi.md).
+    min_applicable_percent: Decimal = Decimal("50")
 
     def rank(self, total: Decimal | None) -> str | None:
         if total is None:
@@ -103,10 +107,22 @@ class Score:
     rank: str | None
     groups: dict[str, Decimal] = field(default_factory=dict)  # group code -> points achieved (unrounded)
     group_possible: dict[str, Decimal] = field(default_factory=dict)
+    unassessed: list[str] = field(default_factory=list)  # keys of items still "Chưa chấm"
+    low_applicability: bool = False  # fewer applicable points than the policy's minimum share
+
+    @property
+    def complete(self) -> bool:
+        return not self.unassessed
 
     @property
     def rank_label(self) -> str:
-        return Rank(self.rank).label if self.rank else "Chưa xếp loại (không có tiêu chí áp dụng)"
+        if self.rank:
+            return Rank(self.rank).label
+        if self.unassessed:
+            return f"Chưa xếp loại (còn {len(self.unassessed)} tiêu chí chưa chấm)"
+        if self.total is None:
+            return "Chưa xếp loại (không có tiêu chí áp dụng)"
+        return f"Chưa xếp loại (chỉ {vn_decimal(self.applicable)} điểm áp dụng: lãnh đạo xem xét)"
 
 
 class ScoringError(ValueError):
@@ -118,6 +134,7 @@ def item_fraction(item: Item, late_factor: Decimal) -> Decimal:
     if item.result in PARTIAL_RESULTS and (item.ratio is None or not (ZERO <= item.ratio <= ONE)):
         raise ScoringError(f"Tiêu chí {item.key}: tỷ lệ đạt phải từ 0 đến 1.")
     fraction = {
+        Result.NOT_ASSESSED: ZERO,  # nothing claimed yet earns nothing; such a card cannot be sent
         Result.DONE: ONE,
         Result.LATE: late_factor,
         Result.PARTIAL: item.ratio,
@@ -179,7 +196,14 @@ def score(items: list[Item], group_max: dict[str, Decimal], policy: Policy) -> S
     applicable_total = sum(group_possible.values(), ZERO)
     achieved_total = sum(groups.values(), ZERO)
     total = round2(achieved_total / applicable_total * HUNDRED) if applicable_total > ZERO else None
-    return Score(scored, applicable_total, achieved_total, total, policy.rank(total), groups, group_possible)
+    unassessed = [i.key for i in items if i.result == Result.NOT_ASSESSED]
+    full = sum(group_max.values(), ZERO)
+    low = total is not None and applicable_total < full * policy.min_applicable_percent / HUNDRED
+    # A card with results still to choose, or too little of the rubric applying, is not ranked by arithmetic.
+    rank = None if unassessed or low else policy.rank(total)
+    return Score(
+        scored, applicable_total, achieved_total, total, rank, groups, group_possible, unassessed, low
+    )
 
 
 def group_percents(result: Score) -> dict[str, str | None]:

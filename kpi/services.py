@@ -182,20 +182,39 @@ def submission_deadline(rubric: Rubric, month: date) -> date:
     return following.replace(day=rubric.submission_day)
 
 
+def new_entries(card: Scorecard, rubric: Rubric) -> list[ScoreEntry]:
+    """A card's entries for a rubric: "Chưa chấm", except criteria that do not apply to the unit's kind,
+    which the rubric sets "Không áp dụng" with its reason (and the unit is not offered)."""
+    entries = []
+    for c in Criterion.objects.filter(group__rubric=rubric).select_related("group"):
+        entry = ScoreEntry(scorecard=card, criterion=c, group=c.group, result=Result.NOT_ASSESSED)
+        if not c.applies_to_kind(card.unit.kind):
+            entry.result, entry.na_reason, entry.na_by_rubric = (
+                Result.NOT_APPLICABLE,
+                c.rubric_na_reason,
+                True,
+            )
+        entries.append(entry)
+    return entries
+
+
 @transaction.atomic
 def scorecard_get_or_create(*, unit: OrgUnit, rubric: Rubric, month: date) -> Scorecard:
-    """The unit's card for the month, with one entry per criterion ("Không áp dụng" until scored)."""
-    card, created = Scorecard.objects.get_or_create(unit=unit, rubric=rubric, month=month.replace(day=1))
-    if created:
-        criteria = Criterion.objects.filter(group__rubric=rubric).select_related("group")
-        # With history, so an entry's story starts at "Không áp dụng".
-        bulk_create_with_history(
-            [
-                ScoreEntry(scorecard=card, criterion=c, group=c.group, result=Result.NOT_APPLICABLE)
-                for c in criteria
-            ],
-            ScoreEntry,
-        )
+    """The unit's card for the plan's month, whatever rubric version it was made on; a new one is made on
+    `rubric`, with one entry per criterion ("Chưa chấm" until the unit chooses)."""
+    month = month.replace(day=1)
+    card = Scorecard.objects.filter(unit=unit, plan_id=rubric.plan_id, month=month).first()
+    if card is not None:
+        return card
+    card = Scorecard(unit=unit, rubric=rubric, plan_id=rubric.plan_id, month=month)
+    card.full_clean(exclude=["plan"], validate_unique=False)
+    card.save()
+    # With history, so an entry's story starts at its first state.
+    bulk_create_with_history(new_entries(card, rubric), ScoreEntry)
+    _store_score(card)
+    Scorecard.objects.filter(pk=card.pk).update(
+        total=card.total, rank=card.rank, group_percents=card.group_percents
+    )
     return card
 
 

@@ -331,6 +331,8 @@ class UserProfile(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
     unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="members", verbose_name="Đơn vị")
     role = models.CharField("Vai trò", max_length=10, choices=Role.choices, default=Role.OFFICER)
+    # Printed beside the full name on reports (người thẩm định, người phê duyệt), never the username.
+    title = models.CharField("Chức vụ", max_length=120, blank=True)
 
     class Meta:
         verbose_name = "Hồ sơ người dùng"
@@ -397,3 +399,54 @@ class DocumentProfile(models.Model):
     @property
     def recipient_lines(self) -> list[str]:
         return [line.strip() for line in self.recipients.splitlines() if line.strip()]
+
+
+class AuditEntry(models.Model):
+    """The Nhật ký: who did what, when, to which object, read by leaders on a card's history page and by
+    administrators in one admin list. Rows are only ever added (a trigger refuses changes)."""
+
+    class Action(models.TextChoices):
+        IMPORT = "import", "Nhập dữ liệu"
+        APPROVE = "approve", "Phê duyệt phiếu"
+        REOPEN = "reopen", "Mở lại phiếu"
+        MOVE_RUBRIC = "move_rubric", "Chuyển phiếu sang phiên bản bộ tiêu chí mới"
+        EVIDENCE_ADD = "evidence_add", "Thêm minh chứng"
+        EVIDENCE_REMOVE = "evidence_remove", "Gỡ, xóa minh chứng"
+        CRITERION_EDIT = "criterion_edit", "Sửa tiêu chí"
+        DOWNLOAD = "download", "Tải báo cáo"
+
+    at = models.DateTimeField("Lúc", auto_now_add=True, db_index=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="Người thực hiện",
+        help_text="Trống: hệ thống (lệnh quản trị).",
+    )
+    action = models.CharField("Việc", max_length=20, choices=Action.choices)
+    # What it was done to: any model (a card, a plan, an evidence file), by type and id, so that a card's
+    # history page can list it without the lower apps knowing the upper ones.
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    object_repr = models.CharField("Đối tượng", max_length=255, blank=True)
+    # Where in the org tree it belongs: scopes the admin list like the pages.
+    unit = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="Đơn vị"
+    )
+    summary = models.TextField("Nội dung", blank=True)
+    file_name = models.CharField("Tên tệp", max_length=255, blank=True)
+    file_sha256 = models.CharField("SHA-256 của tệp", max_length=64, blank=True)
+    details = models.JSONField("Chi tiết", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "Nhật ký"
+        verbose_name_plural = "Nhật ký"
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="auditentry_object_idx")]
+
+    def __str__(self):
+        return f"{self.get_action_display()}: {self.object_repr}"
