@@ -25,6 +25,7 @@ from plans.formatting import vn_decimal
 from plans.models import OrgUnit, Plan
 
 State = Scorecard.State
+TIMELINESS_CRITERION = "7.1"  # "Báo cáo định kỳ tháng đúng hạn": proposed by the system on submission
 
 
 class WorkflowError(Exception):
@@ -282,6 +283,8 @@ class EntryInput:
     reviewed_points: Decimal | None = None
     review_reason: str | None = None
     evidence_ids: list[int] | None = None  # the unit's own evidence to attach (replaces what was attached)
+    na_reason: str | None = None  # the unit's reason for "Không áp dụng" (None: keep the stored one)
+    na_accepted: bool | None = None  # the reviewer's acceptance of that reason (None: keep)
 
 
 EDITABLE = {
@@ -313,11 +316,25 @@ def scorecard_update_entries(
         entry = by_code[code]
         if data.result not in Result.values:
             raise WorkflowError(f"Tiêu chí {code}: kết quả “{data.result}” không hợp lệ.")
+        if entry.na_by_rubric and data.result != Result.NOT_APPLICABLE:
+            raise WorkflowError(
+                f"Tiêu chí {code} không áp dụng cho {card.unit.get_kind_display().lower()} theo bộ tiêu chí: "
+                "không chấm được."
+            )
         entry.result = data.result
         entry.ratio = data.ratio if data.result in (Result.PARTIAL, Result.LATE_PARTIAL) else None
         for name in ("comment", "evidence_note"):
             if getattr(data, name) is not None:
                 setattr(entry, name, getattr(data, name))
+        if entry.na_by_rubric:
+            pass  # the rubric's reason stands, and needs nobody's acceptance
+        elif data.result != Result.NOT_APPLICABLE:
+            entry.na_reason, entry.na_accepted = "", False
+        elif card.state == State.DRAFT:
+            if data.na_reason is not None:
+                entry.na_reason = data.na_reason.strip()
+        elif data.na_accepted is not None:
+            entry.na_accepted = data.na_accepted
         if card.state == State.SUBMITTED and (review or data.reviewed_points is not None):
             # A review form sends every field, so an emptied box clears the manual points.
             entry.reviewed_points = data.reviewed_points
@@ -408,12 +425,36 @@ def scorecard_add_adhoc(
 def missing_evidence(card: Scorecard) -> list[str]:
     """Criteria scored this month (not "Không áp dụng") with neither an attached file/link nor a written
     reference: a card cannot be submitted while any remain."""
-    entries = card.entries.exclude(result=Result.NOT_APPLICABLE).filter(
+    entries = card.entries.exclude(result__in=[Result.NOT_APPLICABLE, Result.NOT_ASSESSED]).filter(
         evidence_note="", evidence__isnull=True
     )
     return [
         e.key for e in entries.select_related("criterion").order_by("group__order", "criterion__order", "id")
     ]
+
+
+def unassessed(card: Scorecard) -> list[str]:
+    """Criteria still "Chưa chấm", the automatic 7.1 apart (it is proposed from the submission itself)."""
+    entries = card.entries.filter(result=Result.NOT_ASSESSED).exclude(criterion__code=TIMELINESS_CRITERION)
+    return [e.key for e in entries.select_related("criterion").order_by("group__order", "criterion__order")]
+
+
+def submission_opens(rubric: Rubric, month: date) -> date:
+    """The first day a month's card can be sent: the rubric's day of that month (the month is nearly over
+    and its work known), or the first of the next month if the day is later than that."""
+    return month.replace(day=rubric.submission_opens_day)
+
+
+def months_offered(rubric: Rubric, today: date) -> list[date]:
+    """The months a unit may open a card for, newest first: from the rubric's first month (or the plan's
+    issue month) to the current month; never a future month."""
+    current = today.replace(day=1)
+    start = rubric.first_month or (rubric.plan.issued_on or timezone.localtime(rubric.created_at).date())
+    month, months = start.replace(day=1), []
+    while month <= current:
+        months.append(month)
+        month = next_month(month)
+    return months[::-1]
 
 
 @transaction.atomic
@@ -422,12 +463,25 @@ def scorecard_submit(*, scorecard: Scorecard, by, at: datetime | None = None) ->
     if card.state != State.DRAFT:
         raise WorkflowError(f"Chỉ nộp được phiếu “Nháp”; phiếu đang “{card.get_state_display()}”.")
     _require(by, card, (Role.OFFICER, Role.ADMIN), "nộp")
+    at = at or timezone.now()
+    opens = submission_opens(card.rubric, card.month)
+    if timezone.localtime(at).date() < opens:
+        raise WorkflowError(
+            f"Tháng {card.month:%m/%Y} chưa đến lúc nộp: phiếu nộp được từ ngày {opens:%d/%m/%Y}. "
+            "Phiếu vẫn lưu nháp được."
+        )
+    blank = unassessed(card)
+    if blank:
+        raise WorkflowError(
+            "Chưa nộp được: các tiêu chí sau chưa chấm (chọn kết quả, hoặc “Không áp dụng” kèm lý do): "
+            + ", ".join(blank)
+            + "."
+        )
     missing = missing_evidence(card)
     if missing:
         raise WorkflowError(
             "Chưa nộp được: các tiêu chí sau đã chấm nhưng chưa có minh chứng: " + ", ".join(missing) + "."
         )
-    at = at or timezone.now()
     on_time = timezone.localtime(at).date() <= submission_deadline(card.rubric, card.month)
     _propose_timeliness(card, on_time, at)
     # The unit's claim, kept beside whatever the reviewer decides.
@@ -446,7 +500,7 @@ def _propose_timeliness(card: Scorecard, on_time: bool, at: datetime):
     """Criterion 7.1 ("Báo cáo định kỳ tháng đúng hạn") is proposed from the submission itself; the reviewer
     may override it with a reason."""
     entry = card.entries.filter(criterion__code=TIMELINESS_CRITERION).first()
-    if entry is not None and entry.result == Result.NOT_APPLICABLE:
+    if entry is not None and entry.result == Result.NOT_ASSESSED:
         entry.result = Result.DONE if on_time else Result.LATE
         entry.comment = entry.comment or ("Nộp đúng hạn (tự động)" if on_time else "Nộp muộn (tự động)")
         # The evidence of timeliness is the submission itself, as the system recorded it.
@@ -454,9 +508,6 @@ def _propose_timeliness(card: Scorecard, on_time: bool, at: datetime):
             entry.evidence_note or f"Phiếu nộp lúc {timezone.localtime(at):%H:%M %d/%m/%Y} (hệ thống ghi)"
         )
         entry.save()
-
-
-TIMELINESS_CRITERION = "7.1"
 
 
 @transaction.atomic
@@ -479,6 +530,16 @@ def scorecard_review(*, scorecard: Scorecard, by, reason: str = "") -> Scorecard
     if card.state != State.SUBMITTED:
         raise WorkflowError(f"Chỉ thẩm định được phiếu đã nộp; phiếu đang “{card.get_state_display()}”.")
     _require(by, card, (Role.REVIEWER, Role.ADMIN), "thẩm định")
+    undecided = [
+        e.key
+        for e in ordered_entries(card)
+        if e.result == Result.NOT_APPLICABLE and not e.na_by_rubric and not e.na_accepted
+    ]
+    if undecided:
+        raise WorkflowError(
+            "Chưa xác nhận được: đơn vị ghi “Không áp dụng” ở các tiêu chí sau, cần chấp nhận lý do hoặc chấm "
+            "lại kết quả: " + ", ".join(undecided) + "."
+        )
     _move(card, State.REVIEWED, by, reason, reviewed_by=by, reviewed_at=timezone.now())
     return card
 

@@ -1,0 +1,39 @@
+"""Test helpers for scorecards now that every result is explicit: a card's untouched criteria are "Chưa chấm"
+and block submission, and the reviewer must accept each "Không áp dụng" the unit claimed."""
+
+from __future__ import annotations
+
+from kpi.models import Scorecard
+from kpi.scoring import Result
+from kpi.services import TIMELINESS_CRITERION, EntryInput, scorecard_update_entries
+
+NA_REASON = "Trong tháng không phát sinh nhiệm vụ này."
+
+
+def settle(card: Scorecard, *, by=None, reason: str = NA_REASON) -> Scorecard:
+    """Mark every criterion still "Chưa chấm" (7.1 apart, the system proposes it) "Không áp dụng" with a
+    reason, as a unit does for work that did not arise this month. Hand-computed totals are unchanged by it."""
+    card.refresh_from_db()
+    rest = {
+        e.criterion.code: EntryInput(Result.NOT_APPLICABLE, na_reason=reason)
+        for e in card.entries.select_related("criterion").filter(result=Result.NOT_ASSESSED)
+        if e.criterion_id and e.criterion.code != TIMELINESS_CRITERION
+    }
+    if rest:
+        card = scorecard_update_entries(scorecard=card, by=by, version=card.version, entries=rest)
+    return card
+
+
+def accept_not_applicable(card: Scorecard, *, by=None) -> Scorecard:
+    """The reviewer accepts every "Không áp dụng" the unit claimed (a submitted card)."""
+    card.refresh_from_db()
+    claims = {
+        e.criterion.code: EntryInput(Result.NOT_APPLICABLE, na_accepted=True)
+        for e in card.entries.select_related("criterion").filter(
+            result=Result.NOT_APPLICABLE, na_by_rubric=False
+        )
+        if e.criterion_id and not e.na_accepted
+    }
+    if claims:
+        card = scorecard_update_entries(scorecard=card, by=by, version=card.version, entries=claims)
+    return card
