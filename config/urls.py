@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from kpi import review_views
-from kpi.views import home, scorecard_page, self_assessment_month
+from kpi.views import home, scorecard_move, scorecard_page, self_assessment_month
 from reports import dashboard_views
 from tasks.views import evidence_download, evidence_remove, task_detail
 
@@ -22,6 +22,7 @@ urlpatterns = [
     path("phieu-kpi/<int:pk>/lich-su/", review_views.history, name="scorecard_history"),
     path("phieu-kpi/<int:pk>/tinh-diem/", review_views.score_preview, name="score_preview"),
     path("phieu-kpi/<int:pk>/minh-chung/", review_views.evidence_for_card, name="scorecard_evidence"),
+    path("phieu-kpi/<int:pk>/chuyen-phien-ban/", scorecard_move, name="scorecard_move"),
     path("phieu-kpi/<int:pk>/<str:action>/", review_views.card_action, name="scorecard_action"),
     path("tham-dinh/", review_views.queue, name="review_queue"),
     path("phe-duyet/", review_views.approve_many, name="approve_many"),

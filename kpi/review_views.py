@@ -4,7 +4,6 @@ full history, and the live score preview that both the self-assessment and the r
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
@@ -15,8 +14,8 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from kpi.access import card_actions, get_scorecard_or_404, visible_scorecards
-from kpi.entry_forms import preview, read_inputs
+from kpi.access import CARD_ACTIONS, card_actions, get_scorecard_or_404, visible_scorecards
+from kpi.entry_forms import form_id, form_version, preview, read_inputs
 from kpi.models import LockedError, Scorecard
 from kpi.months import MonthError, parse_month, previous_month
 from kpi.scoring import Rank, Result, ScoringError, round2
@@ -30,11 +29,11 @@ from kpi.services import (
     scorecard_review,
     scorecard_update_entries,
 )
-from plans.access import Role, has_role, role_required
+from plans.access import EVERYONE, LEADERS, REVIEWERS, UNIT_STAFF, WARD_READERS, has_role, role_required
+from plans.audit import audit_entries_for
 from plans.formatting import vn_decimal
 
 State = Scorecard.State
-REVIEWERS = (Role.REVIEWER, Role.LEADER, Role.ADMIN)
 
 
 def month_from(request):
@@ -49,7 +48,7 @@ def month_from(request):
         raise Http404 from exc
 
 
-@role_required(*REVIEWERS)
+@role_required(*WARD_READERS)
 def queue(request):
     """Cards of the month by state and unit, late ones marked; leaders approve reviewed ones from here."""
     month = month_from(request)
@@ -69,12 +68,12 @@ def queue(request):
         {
             "month": month, "previous": previous_month(month), "state": state, "page": page,
             "counts": [(value, label, counts[value]) for value, label in [*State.choices, ("missing", "Chưa có phiếu")]],
-            "total": len(rows), "wards": wards, "can_approve": has_role(request.user, Role.LEADER, Role.ADMIN),
+            "total": len(rows), "wards": wards, "can_approve": has_role(request.user, *CARD_ACTIONS["approve"].roles),
         },
     )  # fmt: skip
 
 
-@role_required(Role.REVIEWER, Role.ADMIN)
+@role_required(*REVIEWERS)
 def review(request, pk: int):
     """Phòng VH-XH's review: the unit's claim beside the reviewed points, a reason wherever they differ."""
     card = get_scorecard_or_404(request.user, pk)
@@ -85,13 +84,15 @@ def review(request, pk: int):
     posted = request.POST if request.method == "POST" else None
     if posted is not None:
         inputs, problems = read_inputs(entries, posted, review=True)
+        version = form_version(posted)
         try:
+            if version is None:
+                problems.append("Phiếu gửi lên thiếu số phiên bản: hãy tải lại trang.")
             if problems:
                 raise WorkflowError(" ".join(problems))
             card = scorecard_update_entries(
-                scorecard=card, by=request.user, entries=inputs, review=True,
-                version=int(posted.get("version") or 0),
-            )  # fmt: skip
+                scorecard=card, by=request.user, entries=inputs, review=True, version=version
+            )
             if "done" in posted:
                 scorecard_review(scorecard=card, by=request.user, reason=posted.get("note", ""))
                 messages.success(request, f"Đã thẩm định phiếu của {card.unit.name}.")
@@ -117,6 +118,7 @@ def review(request, pk: int):
                 "ratio": value("ratio", f"{entry.ratio * 100:.0f}" if entry.ratio is not None else ""),
                 "points": value("points", vn_decimal(entry.reviewed_points) if entry.reviewed_points is not None else ""),
                 "reason": value("reason", entry.review_reason),
+                "na_ok": (f"na-ok-{entry.pk}" in posted) if posted else entry.na_accepted,
                 "evidence": [ev for ev in entry.evidence.all() if ev.deleted_at is None],
             })  # fmt: skip
         groups.append((group, rows))
@@ -130,26 +132,32 @@ def review(request, pk: int):
     )  # fmt: skip
 
 
-ACTIONS = {
-    # action -> (service, roles, needs a reason, message)
-    "return": (scorecard_return, REVIEWERS, True, "Đã trả lại phiếu cho đơn vị."),
-    "approve": (scorecard_approve, (Role.LEADER, Role.ADMIN), False, "Đã phê duyệt phiếu."),
-    "reopen": (scorecard_reopen, (Role.LEADER, Role.ADMIN), True, "Đã mở lại phiếu."),
-    "reviewed": (scorecard_review, (Role.REVIEWER, Role.ADMIN), False, "Đã thẩm định phiếu."),
+# The buttons of a card's page: action (a row of kpi.access.CARD_ACTIONS) -> (service, needs a reason, message).
+BUTTONS = {
+    "return": (scorecard_return, True, "Đã trả lại phiếu cho đơn vị."),
+    "approve": (scorecard_approve, False, "Đã phê duyệt phiếu."),
+    "reopen": (scorecard_reopen, True, "Đã mở lại phiếu."),
+    "review": (scorecard_review, False, "Đã thẩm định phiếu."),
 }
+# The URL keeps its older word for the review confirmation.
+URL_ACTIONS = {"return": "return", "approve": "approve", "reopen": "reopen", "reviewed": "review"}
 
 
-@login_required
+@role_required(*WARD_READERS)
 @require_POST
 def card_action(request, pk: int, action: str):
-    """Return (with a reason), approve, reopen (with a reason) one card."""
-    card = get_scorecard_or_404(request.user, pk)
-    if action not in ACTIONS:
+    """Return (with a reason), approve, reopen (with a reason) one card; who may is CARD_ACTIONS' answer."""
+    if action not in URL_ACTIONS:
         raise Http404
-    service, roles, needs_reason, done = ACTIONS[action]
-    if not has_role(request.user, *roles):
+    action = URL_ACTIONS[action]
+    card = get_scorecard_or_404(request.user, pk)
+    if not has_role(request.user, *CARD_ACTIONS[action].roles):
         raise PermissionDenied
+    service, needs_reason, done = BUTTONS[action]
     kwargs = {"reason": request.POST.get("reason", "")} if needs_reason else {}
+    if "\x00" in kwargs.get("reason", ""):
+        messages.error(request, "Lý do có ký tự không hợp lệ.")
+        return redirect("scorecard", pk=card.pk)
     try:
         service(scorecard=card, by=request.user, **kwargs)
     except (WorkflowError, LockedError) as exc:
@@ -159,12 +167,12 @@ def card_action(request, pk: int, action: str):
     return redirect("scorecard", pk=card.pk)
 
 
-@role_required(Role.LEADER, Role.ADMIN)
+@role_required(*LEADERS)
 @require_POST
 def approve_many(request):
     """Approve every reviewed card ticked in the queue; each is approved on its own, so one refusal (say,
     a card returned meanwhile) does not hold back the others, and each refusal is named."""
-    ids = [int(v) for v in request.POST.getlist("card") if v.isdigit()]
+    ids = [pk for pk in map(form_id, request.POST.getlist("card")) if pk is not None]
     cards = visible_scorecards(request.user).filter(pk__in=ids).select_related("unit").order_by("unit__path")
     approved = 0
     for card in cards:
@@ -184,20 +192,24 @@ def approve_many(request):
     return redirect(back)
 
 
-@login_required
+@role_required(*EVERYONE)
 def history(request, pk: int):
     card = get_scorecard_or_404(request.user, pk)
-    return TemplateResponse(request, "kpi/history.html", {"card": card, "events": card_history(card)})
+    return TemplateResponse(
+        request,
+        "kpi/history.html",
+        {"card": card, "events": card_history(card), "audit": audit_entries_for(card)},
+    )
 
 
-@login_required
+@role_required(*EVERYONE)
 @require_POST
 def score_preview(request, pk: int):
     """The engine's total for what is typed, before it is saved (the forms call it as the user types)."""
     card = get_scorecard_or_404(request.user, pk)
     actions = card_actions(request.user, card)
     reviewing = "review" in actions
-    if not ({"edit", "review"} & actions):
+    if not ({"save", "review"} & actions):
         raise PermissionDenied
     entries = ordered_entries(card)
     inputs, problems = read_inputs(entries, request.POST, review=reviewing)
@@ -220,7 +232,7 @@ def score_preview(request, pk: int):
     )
 
 
-@login_required
+@role_required(*UNIT_STAFF)
 @require_POST
 def evidence_for_card(request, pk: int):
     """Upload evidence from the self-assessment page: stored for the unit (all files or none, checked by
@@ -229,7 +241,7 @@ def evidence_for_card(request, pk: int):
     from tasks.services import TaskError, evidence_add_link, evidence_upload
 
     card = get_scorecard_or_404(request.user, pk)
-    if "edit" not in card_actions(request.user, card):
+    if "attach_evidence" not in card_actions(request.user, card):
         raise PermissionDenied
     form = EvidenceForm(request.POST, request.FILES, prefix="e")
     back = redirect("scorecard", pk=card.pk)
@@ -240,7 +252,9 @@ def evidence_for_card(request, pk: int):
         return back
     data = form.cleaned_data
     meta = {"doc_number": data["doc_number"], "doc_date": data["doc_date"], "summary": data["summary"]}
-    entry = card.entries.select_related("criterion").filter(pk=request.POST.get("entry") or 0).first()
+    entry = (
+        card.entries.select_related("criterion").filter(pk=form_id(request.POST.get("entry")) or 0).first()
+    )
     try:
         stored = evidence_upload(unit=card.unit, by=request.user, files=data["files"], **meta)
         if data["url"]:

@@ -16,11 +16,13 @@ from django.db.utils import OperationalError
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from kpi.access import check_card_action
+from kpi.errors import ConflictError, PermissionDenied, WorkflowError
 from kpi.models import Criterion, LockedError, Rubric, RubricGroup, Scorecard, ScoreEntry, Transition
 from kpi.months import next_month
 from kpi.scoring import Result, Score, group_percents, round2
 from kpi.selectors import ordered_entries, score_entries, scorecard_score
-from plans.access import Role, has_role, unit_in_scope
+from plans.audit import Action, audit_record
 from plans.formatting import vn_decimal
 from plans.models import OrgUnit, Plan
 
@@ -28,16 +30,7 @@ State = Scorecard.State
 TIMELINESS_CRITERION = "7.1"  # "Báo cáo định kỳ tháng đúng hạn": proposed by the system on submission
 
 
-class WorkflowError(Exception):
-    """A refused operation; the message tells the user why, in Vietnamese."""
-
-
-class ConflictError(WorkflowError):
-    """Someone else saved first, or is working on the card right now."""
-
-
-class PermissionDenied(WorkflowError):
-    pass
+__all__ = ["ConflictError", "PermissionDenied", "WorkflowError"]  # re-exported: callers import them from here
 
 
 # --- rubric ----------------------------------------------------------------------------------------------------
@@ -239,13 +232,6 @@ def _check_version(card: Scorecard, version: int | None):
         )
 
 
-def _require(by, card: Scorecard, roles: tuple[str, ...], action: str):
-    if by is None:
-        return  # the system itself (management commands)
-    if not has_role(by, *roles) or not unit_in_scope(by, card.unit):
-        raise PermissionDenied(f"Bạn không có quyền {action} phiếu của {card.unit.name}.")
-
-
 def _move(card: Scorecard, to: str, by, reason: str = "", **fields):
     Transition.objects.create(scorecard=card, from_state=card.state, to_state=to, by=by, reason=reason)
     card.state = to
@@ -287,13 +273,6 @@ class EntryInput:
     na_accepted: bool | None = None  # the reviewer's acceptance of that reason (None: keep)
 
 
-EDITABLE = {
-    # state -> roles that may change entries in it
-    State.DRAFT: (Role.OFFICER, Role.ADMIN),
-    State.SUBMITTED: (Role.REVIEWER, Role.ADMIN),
-}
-
-
 @transaction.atomic
 def scorecard_update_entries(
     *, scorecard: Scorecard, by, entries: dict[str, EntryInput], version: int | None, review: bool = False
@@ -305,9 +284,8 @@ def scorecard_update_entries(
     if card.is_locked:
         raise LockedError("Phiếu đã được phê duyệt: không thể sửa. Lãnh đạo cần mở lại phiếu trước.")
     _check_version(card, version)
-    if card.state not in EDITABLE:
-        raise WorkflowError(f"Phiếu đang ở trạng thái “{card.get_state_display()}”: không sửa được.")
-    _require(by, card, EDITABLE[card.state], "sửa")
+    # The unit saves its draft; once sent, the reviewer's edits are the review.
+    check_card_action(by, card, "review" if card.state == State.SUBMITTED else "save")
     by_code = {e.criterion.code: e for e in card.entries.select_related("criterion") if e.criterion_id}
     unknown = set(entries) - set(by_code)
     if unknown:
@@ -342,14 +320,7 @@ def scorecard_update_entries(
         _validate(entry, code)
         entry.save()
         if data.evidence_ids is not None:
-            allowed = set(
-                card.unit.evidence.filter(pk__in=data.evidence_ids, deleted_at__isnull=True).values_list(
-                    "pk", flat=True
-                )
-            )
-            if allowed != set(data.evidence_ids):
-                raise WorkflowError(f"Tiêu chí {code}: chỉ đính kèm được minh chứng của chính đơn vị.")
-            entry.evidence.set(allowed)
+            _set_evidence(card, entry, code, set(data.evidence_ids), by)
     card.version += 1
     saved = ordered_entries(card)
     result = _store_score(card, saved)
@@ -357,6 +328,37 @@ def scorecard_update_entries(
         _require_review_reasons(saved, result)
     card.save()
     return card
+
+
+def _set_evidence(card: Scorecard, entry: ScoreEntry, code: str, wanted: set[int], by):
+    """Attach exactly `wanted` of the unit's evidence to the entry; each addition and removal is recorded
+    on the card's history (the Nhật ký)."""
+    current = set(entry.evidence.values_list("pk", flat=True))
+    if wanted == current:
+        return
+    check_card_action(by, card, "attach_evidence")
+    allowed = set(
+        card.unit.evidence.filter(pk__in=wanted, deleted_at__isnull=True).values_list("pk", flat=True)
+    )
+    if allowed != wanted:
+        raise WorkflowError(f"Tiêu chí {code}: chỉ đính kèm được minh chứng của chính đơn vị.")
+    entry.evidence.set(allowed)
+    names = {
+        pk: name or url
+        for pk, name, url in card.unit.evidence.filter(pk__in=wanted ^ current).values_list(
+            "pk", "original_name", "url"
+        )
+    }
+    for pk in sorted(wanted - current):
+        audit_record(
+            action=Action.EVIDENCE_ADD, by=by, obj=card, unit=card.unit,
+            summary=f"Gắn minh chứng “{names.get(pk, pk)}” vào tiêu chí {code}.", details={"evidence": pk},
+        )  # fmt: skip
+    for pk in sorted(current - wanted):
+        audit_record(
+            action=Action.EVIDENCE_REMOVE, by=by, obj=card, unit=card.unit,
+            summary=f"Gỡ minh chứng “{names.get(pk, pk)}” khỏi tiêu chí {code}.", details={"evidence": pk},
+        )  # fmt: skip
 
 
 def _require_review_reasons(entries: list[ScoreEntry], result: Score):
@@ -393,11 +395,7 @@ def scorecard_add_adhoc(
     average points of the group's criteria; the group's points are then shared by weight."""
     card = _lock(scorecard)
     _check_version(card, version)
-    if card.state not in EDITABLE:
-        raise WorkflowError(
-            f"Phiếu đang ở trạng thái “{card.get_state_display()}”: không thêm được nhiệm vụ."
-        )
-    _require(by, card, (Role.OFFICER, Role.REVIEWER, Role.ADMIN), "thêm nhiệm vụ đột xuất vào")
+    check_card_action(by, card, "add_adhoc")
     group = card.rubric.groups.filter(code=group_code).first()
     if group is None:
         raise WorkflowError(f"Không có nhóm “{group_code}” trong bộ tiêu chí.")
@@ -446,10 +444,16 @@ def submission_opens(rubric: Rubric, month: date) -> date:
 
 
 def months_offered(rubric: Rubric, today: date) -> list[date]:
-    """The months a unit may open a card for, newest first: from the rubric's first month (or the plan's
-    issue month) to the current month; never a future month."""
+    """The months a unit may open a card for, newest first: from the rubric's first month (else the plan's
+    issue month, else January of its first year) to the current month; never a future month."""
     current = today.replace(day=1)
-    start = rubric.first_month or (rubric.plan.issued_on or timezone.localtime(rubric.created_at).date())
+    plan = rubric.plan
+    start = (
+        rubric.first_month
+        or plan.issued_on
+        or (date(plan.period_start, 1, 1) if plan.period_start else None)
+        or timezone.localtime(rubric.created_at).date()
+    )
     month, months = start.replace(day=1), []
     while month <= current:
         months.append(month)
@@ -460,9 +464,7 @@ def months_offered(rubric: Rubric, today: date) -> list[date]:
 @transaction.atomic
 def scorecard_submit(*, scorecard: Scorecard, by, at: datetime | None = None) -> Scorecard:
     card = _lock(scorecard)
-    if card.state != State.DRAFT:
-        raise WorkflowError(f"Chỉ nộp được phiếu “Nháp”; phiếu đang “{card.get_state_display()}”.")
-    _require(by, card, (Role.OFFICER, Role.ADMIN), "nộp")
+    check_card_action(by, card, "submit")
     at = at or timezone.now()
     opens = submission_opens(card.rubric, card.month)
     if timezone.localtime(at).date() < opens:
@@ -513,11 +515,7 @@ def _propose_timeliness(card: Scorecard, on_time: bool, at: datetime):
 @transaction.atomic
 def scorecard_return(*, scorecard: Scorecard, by, reason: str) -> Scorecard:
     card = _lock(scorecard)
-    if card.state not in (State.SUBMITTED, State.REVIEWED):
-        raise WorkflowError(
-            f"Chỉ trả lại được phiếu đã nộp hoặc đã thẩm định; phiếu đang “{card.get_state_display()}”."
-        )
-    _require(by, card, (Role.REVIEWER, Role.LEADER, Role.ADMIN), "trả lại")
+    check_card_action(by, card, "return")
     if not (reason or "").strip():
         raise WorkflowError("Trả lại phiếu cần ghi lý do.")
     _move(card, State.DRAFT, by, reason.strip(), reviewed_by=None, reviewed_at=None)
@@ -527,9 +525,7 @@ def scorecard_return(*, scorecard: Scorecard, by, reason: str) -> Scorecard:
 @transaction.atomic
 def scorecard_review(*, scorecard: Scorecard, by, reason: str = "") -> Scorecard:
     card = _lock(scorecard)
-    if card.state != State.SUBMITTED:
-        raise WorkflowError(f"Chỉ thẩm định được phiếu đã nộp; phiếu đang “{card.get_state_display()}”.")
-    _require(by, card, (Role.REVIEWER, Role.ADMIN), "thẩm định")
+    check_card_action(by, card, "review")
     undecided = [
         e.key
         for e in ordered_entries(card)
@@ -548,15 +544,15 @@ def scorecard_review(*, scorecard: Scorecard, by, reason: str = "") -> Scorecard
 def scorecard_approve(*, scorecard: Scorecard, by) -> Scorecard:
     # nowait: a second leader approving the same card at the same moment is told so at once.
     card = _lock(scorecard, nowait=True)
-    if card.state != State.REVIEWED:
-        raise WorkflowError(
-            f"Chỉ phê duyệt được phiếu đã thẩm định; phiếu đang “{card.get_state_display()}”."
-        )
-    _require(by, card, (Role.LEADER, Role.ADMIN), "phê duyệt")
+    check_card_action(by, card, "approve")
     score: Score = scorecard_score(card)
     _move(
         card, State.APPROVED, by, approved_by=by, approved_at=timezone.now(),
         approved_total=score.total, approved_rank=score.rank or "",
+    )  # fmt: skip
+    audit_record(
+        action=Action.APPROVE, by=by, obj=card, unit=card.unit,
+        summary=f"Phê duyệt: {vn_decimal(score.total) if score.total is not None else '—'} điểm, {score.rank_label}.",
     )  # fmt: skip
     return card
 
@@ -564,15 +560,65 @@ def scorecard_approve(*, scorecard: Scorecard, by) -> Scorecard:
 @transaction.atomic
 def scorecard_reopen(*, scorecard: Scorecard, by, reason: str) -> Scorecard:
     card = _lock(scorecard)
-    if card.state != State.APPROVED:
-        raise WorkflowError("Chỉ mở lại được phiếu đã phê duyệt.")
-    if by is not None and (not has_role(by, Role.LEADER, Role.ADMIN) or not unit_in_scope(by, card.unit)):
-        raise PermissionDenied("Chỉ lãnh đạo hoặc quản trị được mở lại phiếu đã phê duyệt.")
+    check_card_action(by, card, "reopen")
     if not (reason or "").strip():
         raise WorkflowError("Mở lại phiếu cần ghi lý do.")
     card._unlocking = True
     _move(
         card, State.REVIEWED, by, reason.strip(), approved_by=None, approved_at=None, approved_total=None,
         approved_rank="",
+    )  # fmt: skip
+    audit_record(action=Action.REOPEN, by=by, obj=card, unit=card.unit, summary=f"Mở lại: {reason.strip()}")
+    return card
+
+
+@transaction.atomic
+def scorecard_move_to_rubric(
+    *, scorecard: Scorecard, by, rubric: Rubric, version: int | None = None
+) -> Scorecard:
+    """Move a draft to another version of its plan's rubric (a new version applies by itself only to months
+    with no card yet). Results, comments and evidence carry over by criterion code; criteria new to the
+    version start "Chưa chấm"; ad-hoc tasks keep their group by code."""
+    card = _lock(scorecard)
+    _check_version(card, version)
+    check_card_action(by, card, "move_rubric")
+    if rubric.plan_id != card.plan_id:
+        raise WorkflowError("Chỉ chuyển được sang một phiên bản bộ tiêu chí của cùng kế hoạch.")
+    if rubric.pk == card.rubric_id:
+        raise WorkflowError(f"Phiếu đã dùng {rubric}.")
+    old_rubric = card.rubric
+    old = {
+        e.criterion.code: e
+        for e in card.entries.select_related("criterion").prefetch_related("evidence")
+        if e.criterion_id
+    }
+    adhoc = list(card.entries.filter(criterion__isnull=True).select_related("group"))
+    groups = {g.code: g for g in rubric.groups.all()}
+    lost = [e.adhoc_title for e in adhoc if e.group.code not in groups]
+    if lost:
+        raise WorkflowError("Phiên bản mới không có nhóm của các nhiệm vụ đột xuất: " + "; ".join(lost) + ".")
+    card.entries.filter(criterion__isnull=False).delete()
+    card.rubric = rubric
+    fresh = new_entries(card, rubric)
+    carried = {}
+    for entry in fresh:
+        before = old.get(entry.criterion.code)
+        if before is not None and not entry.na_by_rubric and not before.na_by_rubric:
+            for name in ("result", "ratio", "comment", "evidence_note", "na_reason"):
+                setattr(entry, name, getattr(before, name))
+            carried[entry.criterion.code] = [ev.pk for ev in before.evidence.all()]
+    bulk_create_with_history(fresh, ScoreEntry)
+    for entry in card.entries.filter(criterion__isnull=False).select_related("criterion"):
+        if carried.get(entry.criterion.code):
+            entry.evidence.set(carried[entry.criterion.code])
+    for entry in adhoc:
+        entry.group = groups[entry.group.code]
+        entry.save(update_fields=["group"])
+    card.version += 1
+    _store_score(card)
+    card.save()
+    audit_record(
+        action=Action.MOVE_RUBRIC, by=by, obj=card, unit=card.unit,
+        summary=f"Chuyển từ phiên bản {old_rubric.version} sang phiên bản {rubric.version} của bộ tiêu chí.",
     )  # fmt: skip
     return card

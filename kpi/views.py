@@ -1,16 +1,19 @@
-from django.contrib.auth.decorators import login_required
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from kpi.access import card_actions, get_scorecard_or_404
 from kpi.models import Scorecard
 from kpi.months import previous_month
-from kpi.services import submission_deadline
-from plans.access import profile_of
+from kpi.services import months_offered, scorecard_get_or_create, submission_deadline, submission_opens
+from plans.access import EVERYONE, UNIT_STAFF, profile_of, role_required
 from tasks.selectors import BUCKETS, my_work
 
 
-@login_required
+@role_required(*EVERYONE)
 def home(request):
     """Việc của tôi: the tasks of the user's unit by urgency, and the unit's KPI cards to send."""
     profile = profile_of(request.user)
@@ -38,36 +41,47 @@ def home(request):
     )  # fmt: skip
 
 
-@login_required
-def self_assessment_month(request, month: str):
-    """Tự chấm tháng MM/YYYY of the user's unit: its card for the month, made on first visit."""
-    from django.http import Http404
-    from django.shortcuts import redirect
-
+def _month_for_unit(profile, month: str):
+    """The newest rubric of the unit and the month asked for, or 404: a month that is not a month, before the
+    rubric's first month or still in the future is never offered (and never gets a card)."""
     from kpi.months import MonthError, parse_month
-    from kpi.services import scorecard_get_or_create
 
-    profile = profile_of(request.user)
     try:
         first_day = parse_month(month)
     except MonthError as exc:
         raise Http404 from exc
-    if profile is None:
+    rubric = profile.unit.rubrics.select_related("plan").order_by("-version").first() if profile else None
+    if rubric is None or first_day not in months_offered(rubric, timezone.localdate()):
         raise Http404
-    rubric = profile.unit.rubrics.order_by("-version").first()
-    if rubric is None:
-        raise Http404
-    card = Scorecard.objects.filter(unit=profile.unit, month=first_day, rubric__plan=rubric.plan).first()
-    card = card or scorecard_get_or_create(unit=profile.unit, rubric=rubric, month=first_day)
-    return redirect("scorecard", pk=card.pk)
+    return rubric, first_day
 
 
-@login_required
+@role_required(*UNIT_STAFF)
+def self_assessment_month(request, month: str):
+    """Tự chấm tháng MM/YYYY of the user's unit. Opening it never makes a card: the unit's existing card is
+    shown, or a page to start one, and the card is made by that POST."""
+    profile = profile_of(request.user)
+    rubric, first_day = _month_for_unit(profile, month)
+    card = Scorecard.objects.filter(unit=profile.unit, plan_id=rubric.plan_id, month=first_day).first()
+    if card is None and request.method == "POST":
+        card = scorecard_get_or_create(unit=profile.unit, rubric=rubric, month=first_day)
+        messages.success(request, f"Đã lập phiếu tháng {first_day:%m/%Y}: chọn kết quả cho từng tiêu chí.")
+    if card is not None:
+        return redirect("scorecard", pk=card.pk)
+    return TemplateResponse(
+        request,
+        "kpi/start.html",
+        {
+            "unit": profile.unit, "rubric": rubric, "month": first_day,
+            "deadline": submission_deadline(rubric, first_day), "opens": submission_opens(rubric, first_day),
+            "criteria": rubric.groups.order_by("order").prefetch_related("criteria"),
+        },
+    )  # fmt: skip
+
+
+@role_required(*EVERYONE)
 def scorecard_page(request, pk: int):
-    from django.contrib import messages
-    from django.shortcuts import redirect
-
-    from kpi.entry_forms import read_inputs
+    from kpi.entry_forms import form_version, read_inputs
     from kpi.models import LockedError
     from kpi.scoring import Rank, Result
     from kpi.selectors import criterion_work, ordered_entries, score_entries
@@ -76,15 +90,17 @@ def scorecard_page(request, pk: int):
 
     card = get_scorecard_or_404(request.user, pk)
     actions = card_actions(request.user, card)
-    editable = "edit" in actions
+    editable = "save" in actions
     entries = ordered_entries(card, with_evidence=True)
     posted = request.POST if request.method == "POST" and editable else None
     if posted is not None:
         inputs, problems = read_inputs(entries, posted, review=False)
+        version = form_version(posted)
         try:
+            if version is None:
+                problems.append("Phiếu gửi lên thiếu số phiên bản: hãy tải lại trang.")
             if problems:
                 raise WorkflowError(" ".join(problems))
-            version = int(posted.get("version", "0"))
             card = scorecard_update_entries(scorecard=card, by=request.user, entries=inputs, version=version)
             if "submit" in posted:
                 scorecard_submit(scorecard=card, by=request.user)
@@ -93,7 +109,9 @@ def scorecard_page(request, pk: int):
                 messages.success(request, "Đã lưu nháp.")
             return redirect("scorecard", pk=card.pk)
         except (WorkflowError, LockedError) as exc:
-            messages.error(request, str(exc))  # nothing was written: the form keeps what was typed
+            # Nothing of a refused submit is kept either: a save and its submit go together or not at all.
+            messages.error(request, str(exc))
+            card.refresh_from_db()
     score = score_entries(card.rubric, entries)
     work = criterion_work(card.rubric, card.unit, card.month)
     own_evidence = list(card.unit.evidence.filter(deleted_at__isnull=True).order_by("-uploaded_at")[:200])
@@ -113,18 +131,46 @@ def scorecard_page(request, pk: int):
                 "result": value("result", entry.result),
                 "ratio": value("ratio", f"{entry.ratio * 100:.0f}" if entry.ratio is not None else ""),
                 "comment": value("comment", entry.comment), "note": value("note", entry.evidence_note),
-                "attached": {int(v) for v in posted.getlist(f"ev-{entry.pk}")} if posted else attached[entry.pk],
+                "na_reason": value("na", entry.na_reason),
+                "attached": {int(v) for v in posted.getlist(f"ev-{entry.pk}") if v.isdecimal() and v.isascii()}
+                if posted else attached[entry.pk],
                 "work": work.get(entry.criterion_id, []) if entry.criterion_id else [],
             })  # fmt: skip
         groups.append((group, rows))
+    newest = card.plan.rubrics.order_by("-version").first()
     return TemplateResponse(
         request,
         "kpi/scorecard.html",
         {
-            "card": card, "editable": editable, "actions": actions, "buttons": actions - {"edit"}, "groups": groups, "score": score, "evidence": own_evidence,
-            "results": Result.choices, "rank": Rank(score.rank).label if score.rank else score.rank_label,
+            "card": card, "editable": editable, "actions": actions,
+            "buttons": actions & {"review", "return", "approve", "reopen"}, "groups": groups, "score": score,
+            "evidence": own_evidence, "results": Result.choices,
+            "rank": Rank(score.rank).label if score.rank else score.rank_label,
             "deadline": submission_deadline(card.rubric, card.month),
+            "opens": submission_opens(card.rubric, card.month),
+            "newer_rubric": newest if "move_rubric" in actions and newest.pk != card.rubric_id else None,
             "transitions": card.transitions.select_related("by").order_by("at"),
-            "upload_form": EvidenceForm(prefix="e") if editable else None,
+            "upload_form": EvidenceForm(prefix="e") if "attach_evidence" in actions else None,
         },
     )  # fmt: skip
+
+
+@role_required(*EVERYONE)
+@require_POST
+def scorecard_move(request, pk: int):
+    """Move a draft to the newest version of its plan's rubric (explicit: a new version never takes over a
+    card by itself)."""
+    from kpi.entry_forms import form_version
+    from kpi.services import WorkflowError, scorecard_move_to_rubric
+
+    card = get_scorecard_or_404(request.user, pk)
+    newest = card.plan.rubrics.order_by("-version").first()
+    try:
+        scorecard_move_to_rubric(
+            scorecard=card, by=request.user, rubric=newest, version=form_version(request.POST) or -1
+        )
+    except WorkflowError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Đã chuyển phiếu sang {newest}.")
+    return redirect("scorecard", pk=card.pk)

@@ -12,6 +12,14 @@ from plans.models import OrgUnit, UserProfile
 
 Role = UserProfile.Role
 
+# The role sets, defined once: views declare them with @role_required, services and the card-action table
+# (kpi.access.CARD_ACTIONS) use them. An administrator may do what any role may.
+EVERYONE = (Role.OFFICER, Role.REVIEWER, Role.LEADER, Role.ADMIN)
+UNIT_STAFF = (Role.OFFICER, Role.ADMIN)  # a unit's own officers: its self-assessment
+REVIEWERS = (Role.REVIEWER, Role.ADMIN)  # Phòng VH-XH: the review
+LEADERS = (Role.LEADER, Role.ADMIN)  # approval and reopening
+WARD_READERS = (Role.REVIEWER, Role.LEADER, Role.ADMIN)  # who read the whole ward: queue, dashboards
+
 
 def profile_of(user) -> UserProfile | None:
     if user is None or not user.is_authenticated:

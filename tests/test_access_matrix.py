@@ -19,6 +19,7 @@ from kpi.scoring import Result
 from kpi.services import EntryInput, scorecard_get_or_create, scorecard_submit, scorecard_update_entries
 from tasks.services import evidence_upload
 from tests.factories import TaskFactory, UserFactory
+from tests.kpi_helpers import settle
 
 ROLES = ["anon", "alice", "dave", "bob", "charlie", "erin", "root"]
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -37,7 +38,10 @@ def row(name, args, method="get", data=None, **expected):
 TABLE = [
     row("home", [], anon=L, others=200),
     row("task", ["task"], anon=L, dave=404, erin=404, others=200),
-    row("self_assessment", ["2026-03"], anon=L, alice=L, dave=404, bob=404, charlie=404, erin=404, root=404),
+    # Only a unit's own staff assess; root has no unit, dave's ward has no rubric; a future month is 404.
+    row("self_assessment", ["2026-03"], anon=L, alice=L, dave=404, root=404, others=403),
+    row("self_assessment", ["2099-01"], anon=L, dave=404, root=404, alice=404, others=403),
+    row("self_assessment", ["2026-03"], "post", anon=L, alice=L, dave=404, root=404, others=403),
     row("scorecard", ["card"], anon=L, dave=404, erin=404, others=200),
     row("scorecard_history", ["card"], anon=L, dave=404, erin=404, others=200),
     row("review", ["card"], anon=L, alice=403, dave=403, charlie=403, erin=403, bob=200, root=200),
@@ -53,7 +57,8 @@ TABLE = [
         bob=200,
         root=200,
     ),
-    row("scorecard_action", ["card", "return"], "post", anon=L, alice=403, dave=404, erin=404, others=L),
+    # Officers may do none of these: refused by role before the card is looked up.
+    row("scorecard_action", ["card", "return"], "post", anon=L, alice=403, dave=403, erin=404, others=L),
     row(
         "scorecard_action",
         ["card", "approve"],
@@ -61,7 +66,7 @@ TABLE = [
         anon=L,
         alice=403,
         bob=403,
-        dave=404,
+        dave=403,
         erin=404,
         others=L,
     ),
@@ -72,7 +77,7 @@ TABLE = [
         anon=L,
         alice=403,
         bob=403,
-        dave=404,
+        dave=403,
         erin=404,
         others=L,
     ),
@@ -83,12 +88,14 @@ TABLE = [
         anon=L,
         alice=403,
         charlie=403,
-        dave=404,
+        dave=403,
         erin=404,
         others=L,
     ),
-    row("scorecard_action", ["card", "unknown"], "post", anon=L, dave=404, erin=404, others=404),
-    row("scorecard_evidence", ["card"], "post", anon=L, dave=404, erin=404, others=403),
+    row("scorecard_action", ["card", "unknown"], "post", anon=L, alice=403, dave=403, others=404),
+    # The card has been sent: nobody attaches evidence to it now.
+    row("scorecard_evidence", ["card"], "post", anon=L, dave=404, others=403),
+    row("scorecard_move", ["card"], "post", anon=L, dave=404, erin=404, others=L),
     row("review_queue", [], anon=L, alice=403, dave=403, others=200),
     row("approve_many", [], "post", {"card": "card"}, anon=L, alice=403, dave=403, bob=403, others=L),
     row("evidence_download", ["evidence"], anon=L, dave=404, erin=404, others=200),
@@ -124,6 +131,7 @@ def objects(world, rubric, plan, people, settings, tmp_path):
     card = scorecard_get_or_create(unit=world.vhxh, rubric=rubric, month=date(2026, 3, 1))
     card = scorecard_update_entries(scorecard=card, by=people.alice, version=card.version,
                                     entries={"1.1": EntryInput(Result.DONE, evidence_ids=[evidence.pk])})  # fmt: skip
+    card = settle(card, by=people.alice)
     scorecard_submit(
         scorecard=card, by=people.alice, at=datetime(2026, 4, 2, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
     )
@@ -184,3 +192,42 @@ def test_it_has_a_row_for_every_url():
         if name not in tabled and name.split(":")[0] not in COVERED_ELSEWHERE
     }  # fmt: skip
     assert not missing, f"URLs without a row in the access table: {sorted(missing)}"
+
+
+# Who each signed-in name is, by role (tests/conftest.py `people`; root is a superuser).
+ROLE_OF = {"alice": "officer", "dave": "officer", "bob": "reviewer", "charlie": "leader", "erin": "leader"}
+ROLE_OF["root"] = "admin"
+# Django's own sign-in pages are for everyone, signed in or not.
+UNDECLARED = {"login", "logout", "password_change", "password_change_done"}
+
+
+def _views(patterns, prefix=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            namespace = f"{prefix}{pattern.namespace}:" if pattern.namespace else prefix
+            yield from _views(pattern.url_patterns, namespace)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield prefix + pattern.name, pattern.callback
+
+
+def test_it_declares_the_roles_of_every_view():
+    undeclared = sorted(
+        name
+        for name, view in _views(get_resolver().url_patterns)
+        if name not in UNDECLARED and name.split(":")[0] not in COVERED_ELSEWHERE
+        and not getattr(view, "required_roles", None)
+    )  # fmt: skip
+    assert not undeclared, f"views without @role_required: {undeclared}"
+
+
+@pytest.mark.parametrize("name, args, method, data, statuses", TABLE)
+def test_it_refuses_every_role_the_view_does_not_declare(name, args, method, data, statuses):
+    """The table agrees with the views' own declarations: a role a view does not declare gets 403."""
+    if name in UNDECLARED or name.split(":")[0] in COVERED_ELSEWHERE:
+        pytest.skip("not a role-declared view")
+    objects = {"card", "task", "evidence", "ward", "plan"}
+    view = get_resolver().resolve(reverse(name, args=[1 if a in objects else a for a in args])).func
+    declared = set(view.required_roles)
+    for user, role in ROLE_OF.items():
+        if role not in declared:
+            assert statuses[user] == 403, f"{name}: {user} ({role}) is not declared, so must get 403"
