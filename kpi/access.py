@@ -33,6 +33,11 @@ class CardAction:
     states: tuple[str, ...]  # the card states it is allowed in
     roles: tuple[str, ...]  # the roles that may do it (within their part of the org tree)
     wrong_state: str  # the refusal in any other state; {state} is the card's state label
+    # Narrower roles in some states, where the default would give a unit a say after sending.
+    roles_in: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def roles_for(self, state: str) -> tuple[str, ...]:
+        return dict(self.roles_in).get(state, self.roles)
 
 
 CARD_ACTIONS: dict[str, CardAction] = {
@@ -65,6 +70,7 @@ CARD_ACTIONS: dict[str, CardAction] = {
         (State.DRAFT, State.SUBMITTED),
         (Role.OFFICER, Role.REVIEWER, Role.ADMIN),
         "Phiếu đang ở trạng thái “{state}”: không thêm được nhiệm vụ.",
+        roles_in=((State.SUBMITTED, REVIEWERS),),
     ),
     "return": CardAction(
         "trả lại",
@@ -90,6 +96,10 @@ def card_refusal(user, card: Scorecard, action: str) -> WorkflowError | None:
         return PermissionDenied(f"Bạn không có quyền {rule.verb} phiếu của {card.unit.name}.")
     if card.state not in rule.states:
         return WorkflowError(rule.wrong_state.format(state=card.get_state_display()))
+    if user is not None and not has_role(user, *rule.roles_for(card.state)):
+        return PermissionDenied(
+            f"Phiếu đang “{card.get_state_display()}”: bạn không còn {rule.verb} phiếu của {card.unit.name} được."
+        )
     return None
 
 

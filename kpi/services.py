@@ -313,7 +313,9 @@ def scorecard_update_entries(
                 entry.na_reason = data.na_reason.strip()
         elif data.na_accepted is not None:
             entry.na_accepted = data.na_accepted
-        if card.state == State.SUBMITTED and (review or data.reviewed_points is not None):
+        if card.state == State.SUBMITTED and (
+            review or data.reviewed_points is not None or data.review_reason is not None
+        ):
             # A review form sends every field, so an emptied box clears the manual points.
             entry.reviewed_points = data.reviewed_points
             entry.review_reason = (data.review_reason or "").strip()

@@ -9,6 +9,7 @@ from django.db import connection
 from kpi.models import LockedError, Scorecard, ScoreEntry, Transition
 from kpi.scoring import Rank, Result
 from kpi.selectors import month_rates, month_summary, scorecard_score
+from tests.kpi_helpers import NA_REASON, accept_not_applicable, settle
 from kpi.services import (
     ConflictError,
     EntryInput,
@@ -42,14 +43,27 @@ def card(rubric, world):
 
 
 def fill(card, by, results: dict):
-    """Set results; a scored criterion gets a written evidence reference unless the test gives its own."""
+    """Set results; a scored criterion gets a written evidence reference unless the test gives its own, and
+    "Không áp dụng" a reason."""
     entries = {}
     for code, values in results.items():
         values = dict(values)
         if values["result"] != Result.NOT_APPLICABLE:
             values.setdefault("evidence_note", f"Biên bản số {code}")
+        else:
+            values.setdefault("na_reason", NA_REASON)
         entries[code] = EntryInput(**values)
     return scorecard_update_entries(scorecard=card, by=by, version=card.version, entries=entries)
+
+
+def submit(card, by, at):
+    """Send the card as a unit does: every criterion not yet chosen marked "Không áp dụng" with a reason."""
+    return scorecard_submit(scorecard=settle(card, by=by), by=by, at=at)
+
+
+def review(card, by):
+    """Confirm the review, accepting the unit's "Không áp dụng" claims."""
+    return scorecard_review(scorecard=accept_not_applicable(card, by=by), by=by)
 
 
 def test_it_splits_group_points_equally_in_hundredths():
@@ -84,27 +98,30 @@ def test_it_changes_points_only_in_a_new_version_once_a_month_is_scored(rubric, 
         rubric_new_version(rubric=rubric, points={"1.1": Decimal("9")})
 
 
-def test_it_creates_one_entry_per_criterion_not_applicable_until_scored(card):
+def test_it_creates_one_entry_per_criterion_not_assessed_until_scored(card):
     assert card.entries.count() == 25
-    assert set(card.entries.values_list("result", flat=True)) == {Result.NOT_APPLICABLE}
-    assert scorecard_score(card).total is None
+    assert set(card.entries.values_list("result", flat=True)) == {Result.NOT_ASSESSED}
+    score = scorecard_score(card)
+    # Nothing chosen earns nothing, and nothing is ranked.
+    assert (score.total, score.rank, len(score.unassessed)) == (Decimal("0.00"), None, 25)
 
 
 def test_it_walks_the_whole_workflow_and_records_every_step(card, people):
     fill(card, people.alice, {"1.1": {"result": Result.DONE}, "1.2": {"result": Result.LATE}})
-    scorecard_submit(scorecard=card, by=people.alice, at=ON_TIME)
+    submit(card, people.alice, ON_TIME)
     scorecard_return(scorecard=card, by=people.bob, reason="Thiếu minh chứng tiêu chí 1.2")
     card.refresh_from_db()
     fill(card, people.alice, {"1.2": {"result": Result.DONE, "evidence_note": "Biên bản số 12/BB"}})
-    scorecard_submit(scorecard=card, by=people.alice, at=ON_TIME)
-    scorecard_review(scorecard=card, by=people.bob)
+    submit(card, people.alice, ON_TIME)
+    review(card, people.bob)
     scorecard_approve(scorecard=card, by=people.charlie)
 
     card.refresh_from_db()
     assert card.state == State.APPROVED
+    # 100 % of the 10 points that applied: too little of the rubric (under 50 %) to be ranked by arithmetic.
     assert (card.approved_total, card.approved_rank, card.approved_by) == (
         Decimal("100.00"),
-        Rank.EXCELLENT,
+        "",
         people.charlie,
     )
     steps = [(t.from_state, t.to_state, t.by, t.reason) for t in Transition.objects.filter(scorecard=card)]
@@ -122,7 +139,7 @@ def test_it_walks_the_whole_workflow_and_records_every_step(card, people):
         values = [getattr(h, field) for h in history]
         return [v for i, v in enumerate(values) if i == 0 or v != values[i - 1]]
 
-    assert changes("result") == [Result.NOT_APPLICABLE, Result.LATE, Result.DONE]
+    assert changes("result") == [Result.NOT_ASSESSED, Result.LATE, Result.DONE]
     # The unit's claim at each submission: late (3.75 × 0.75), then done.
     assert changes("self_points") == [None, Decimal("2.81"), Decimal("3.75")]
     assert entry.self_points == Decimal("3.75")
@@ -130,8 +147,8 @@ def test_it_walks_the_whole_workflow_and_records_every_step(card, people):
 
 def test_it_locks_an_approved_card_against_every_write_path(card, people):
     fill(card, people.alice, {"1.1": {"result": Result.DONE}})
-    scorecard_submit(scorecard=card, by=people.alice, at=ON_TIME)
-    scorecard_review(scorecard=card, by=people.bob)
+    submit(card, people.alice, ON_TIME)
+    review(card, people.bob)
     scorecard_approve(scorecard=card, by=people.charlie)
     card.refresh_from_db()
 
@@ -185,9 +202,9 @@ def test_it_locks_an_approved_card_against_every_write_path(card, people):
 )
 def test_it_refuses_transitions_out_of_order_or_by_the_wrong_person(card, people, state, action, who, error):
     if state != State.DRAFT:
-        scorecard_submit(scorecard=card, by=people.alice, at=ON_TIME)
+        submit(card, people.alice, ON_TIME)
     if state in (State.REVIEWED, State.APPROVED):
-        scorecard_review(scorecard=card, by=people.bob)
+        review(card, people.bob)
     if state == State.APPROVED:
         scorecard_approve(scorecard=card, by=people.charlie)
     card.refresh_from_db()
@@ -207,7 +224,7 @@ def test_it_refuses_transitions_out_of_order_or_by_the_wrong_person(card, people
 
 
 def test_it_needs_a_reason_to_return_a_card(card, people):
-    scorecard_submit(scorecard=card, by=people.alice, at=ON_TIME)
+    submit(card, people.alice, ON_TIME)
     with pytest.raises(WorkflowError, match="cần ghi lý do"):
         scorecard_return(scorecard=card, by=people.bob, reason="")
 
@@ -230,8 +247,8 @@ def test_it_records_timeliness_and_proposes_criterion_7_1(rubric, world, people)
     assert deadline == date(2026, 4, 5)
     on_time = scorecard_get_or_create(unit=world.vhxh, rubric=rubric, month=MARCH)
     late = scorecard_get_or_create(unit=world.police, rubric=rubric, month=MARCH)
-    scorecard_submit(scorecard=on_time, by=people.alice, at=ON_TIME)
-    scorecard_submit(scorecard=late, by=None, at=LATE)
+    submit(on_time, people.alice, ON_TIME)
+    submit(late, None, LATE)
     on_time.refresh_from_db()
     late.refresh_from_db()
     assert (on_time.submitted_on_time, late.submitted_on_time) == (True, False)
@@ -250,7 +267,7 @@ def test_it_records_timeliness_and_proposes_criterion_7_1(rubric, world, people)
 
 
 def test_it_refuses_manual_points_without_a_reason_or_above_the_criterion(card, people):
-    scorecard_submit(scorecard=card, by=people.alice, at=ON_TIME)
+    submit(card, people.alice, ON_TIME)
     card.refresh_from_db()
     with pytest.raises(WorkflowError, match="cần ghi lý do"):
         scorecard_update_entries(
@@ -266,6 +283,7 @@ def test_it_refuses_manual_points_without_a_reason_or_above_the_criterion(card, 
 
 def test_it_adds_ad_hoc_tasks_that_share_their_groups_points(card, people):
     fill(card, people.alice, {"7.1": {"result": Result.DONE}, "7.2": {"result": Result.DONE}})
+    settle(card, by=people.alice)
     scorecard_add_adhoc(
         scorecard=card,
         by=people.alice,
@@ -289,6 +307,7 @@ def test_it_summarises_a_month_in_a_fixed_number_of_queries(
             None,
             {"1.1": {"result": Result.DONE}, "2.1": {"result": Result.PARTIAL, "ratio": Decimal("0.5")}},
         )
+        settle(card, timeliness=True)
     with django_assert_max_num_queries(4):
         rows = month_summary(rubric, MARCH)
     # 1.1 done (3.75) + 2.1 half done (2.50 of 5): 6.25 of 8.75 applicable points.
@@ -307,8 +326,8 @@ def test_it_refuses_a_second_approval_while_the_first_holds_the_row(rubric, worl
     from django.db import connections, transaction
 
     card = scorecard_get_or_create(unit=world.vhxh, rubric=rubric, month=MARCH)
-    scorecard_submit(scorecard=card, by=people.alice, at=ON_TIME)
-    scorecard_review(scorecard=card, by=people.bob)
+    submit(card, people.alice, ON_TIME)
+    review(card, people.bob)
     errors = []
     locked, release = threading.Event(), threading.Event()
 
@@ -379,8 +398,8 @@ def test_it_lets_a_reviewer_of_phong_vhxh_review_every_unit_of_the_ward(card, wo
     hana = UserFactory(username="hana")
     UserProfileFactory(user=hana, unit=world.vhxh, role=UserProfile.Role.REVIEWER)
     police_card = scorecard_get_or_create(unit=world.police, rubric=rubric, month=MARCH)
-    scorecard_submit(scorecard=police_card, by=None, at=ON_TIME)
-    scorecard_review(scorecard=police_card, by=hana)
+    submit(police_card, None, ON_TIME)
+    review(police_card, hana)
     assert unit_in_scope(hana, world.school_th)
     assert not unit_in_scope(hana, world.other_school)  # not another ward
     assert not unit_in_scope(people.alice, world.police)  # an officer of the same department: only her unit
@@ -391,17 +410,17 @@ def test_it_refuses_to_submit_scored_criteria_without_evidence(card, people, wor
 
     scorecard_update_entries(
         scorecard=card, by=people.alice, version=card.version,
-        entries={"1.1": EntryInput(Result.DONE), "2.3": EntryInput(Result.LATE), "3.1": EntryInput(Result.NOT_APPLICABLE)},
+        entries={"1.1": EntryInput(Result.DONE), "2.3": EntryInput(Result.LATE), "3.1": EntryInput(Result.NOT_APPLICABLE, na_reason="Không có sự kiện")},
     )  # fmt: skip
     with pytest.raises(WorkflowError, match=r"chưa có minh chứng: 1\.1, 2\.3\."):
-        scorecard_submit(scorecard=card, by=people.alice, at=ON_TIME)
+        submit(card, people.alice, ON_TIME)
     card.refresh_from_db()
     link = evidence_add_link(unit=world.vhxh, by=people.alice, url="https://example.vn/bien-ban")
     scorecard_update_entries(
         scorecard=card, by=people.alice, version=card.version,
         entries={"1.1": EntryInput(Result.DONE, evidence_ids=[link.pk]), "2.3": EntryInput(Result.LATE, evidence_note="Kế hoạch 5/KH")},
     )  # fmt: skip
-    scorecard_submit(scorecard=card, by=people.alice, at=ON_TIME)
+    submit(card, people.alice, ON_TIME)
     assert list(card.entries.get(criterion__code="1.1").evidence.all()) == [link]
     other = evidence_add_link(unit=world.police, by=_police_officer(world), url="https://example.vn/x")
     card.refresh_from_db()
@@ -429,7 +448,7 @@ def test_it_stores_the_engines_score_on_the_card_at_every_step(card, people):
         assert card.rank == (engine.rank or "")
         return card
 
-    assert stored_matches().total is None  # nothing scored yet
+    assert stored_matches().total == Decimal("0.00")  # nothing chosen, nothing earned
     fill(
         card,
         people.alice,
@@ -439,13 +458,14 @@ def test_it_stores_the_engines_score_on_the_card_at_every_step(card, people):
             "2.1": {"result": Result.NOT_DONE},
         },
     )
+    settle(card, by=people.alice, timeliness=True)
     stored = stored_matches()
     # 3.75 + 1.875 of 3.75 + 3.75 + 5 points applicable.
     assert stored.total == Decimal("45.00")
     assert stored.group_percents["1"] == "75.00"
     assert stored.group_percents["2"] == "0.00"
     assert stored.group_percents["3"] is None  # nothing applied in group 3
-    scorecard_submit(scorecard=card, by=people.alice, at=ON_TIME)  # proposes 7.1 "done"
+    submit(card, people.alice, ON_TIME)  # proposes 7.1 "done"
     assert stored_matches().total == scorecard_score(card).total
     scorecard_update_entries(
         scorecard=card, by=people.bob, version=card.version,

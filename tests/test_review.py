@@ -16,6 +16,7 @@ from kpi.scoring import Result
 from kpi.services import EntryInput, scorecard_get_or_create, scorecard_submit, scorecard_update_entries
 from tasks.services import evidence_upload
 from tests.factories import OrgUnitFactory
+from tests.kpi_helpers import accept_not_applicable, settle
 
 State = Scorecard.State
 MARCH = date(2026, 3, 1)
@@ -33,7 +34,7 @@ def submitted(unit, rubric, by, *, at=ON_TIME, results=None):
         for code, result in (results or {"1.1": Result.DONE, "1.2": Result.DONE, "2.1": Result.LATE}).items()
     }
     card = scorecard_update_entries(scorecard=card, by=by, entries=entries, version=card.version)
-    return scorecard_submit(scorecard=card, by=by, at=at)
+    return scorecard_submit(scorecard=settle(card, by=by), by=by, at=at)
 
 
 @pytest.fixture
@@ -55,6 +56,8 @@ def review_form(card, **overrides):
         data[f"ratio-{entry.pk}"] = f"{entry.ratio * 100:.0f}" if entry.ratio is not None else ""
         data[f"points-{entry.pk}"] = ""
         data[f"reason-{entry.pk}"] = entry.review_reason
+        if entry.result == Result.NOT_APPLICABLE:
+            data[f"na-ok-{entry.pk}"] = "on"  # the reviewer accepts the unit's reasons unless told otherwise
     for code, values in overrides.items():
         entry = card.entries.get(criterion__code=code)
         for name, value in values.items():
@@ -119,7 +122,7 @@ def test_it_shows_the_units_claim_and_evidence_beside_the_review(
         entries={"1.1": EntryInput(Result.PARTIAL, ratio=Decimal("0.5"), comment="Mới xong nửa",
                                    evidence_ids=[photo.pk])},
     )  # fmt: skip
-    scorecard_submit(scorecard=card, by=people.alice, at=ON_TIME)
+    scorecard_submit(scorecard=settle(card, by=people.alice), by=people.alice, at=ON_TIME)
     client.force_login(people.bob)
     page = client.get(reverse("review", args=[card.pk])).content.decode()
     assert "Thẩm định: Phòng Văn hóa - Xã hội — tháng 03/2026" in page
@@ -201,8 +204,12 @@ def test_it_lets_a_leader_approve_many_reviewed_cards_and_names_the_refusals(
 ):
     from kpi.services import scorecard_review
 
-    first = scorecard_review(scorecard=submitted(world.vhxh, rubric, people.alice), by=people.bob)
-    second = scorecard_review(scorecard=submitted(world.police, rubric, officers["paul"]), by=people.bob)
+    first = scorecard_review(
+        scorecard=accept_not_applicable(submitted(world.vhxh, rubric, people.alice)), by=people.bob
+    )
+    second = scorecard_review(
+        scorecard=accept_not_applicable(submitted(world.police, rubric, officers["paul"])), by=people.bob
+    )
     pending = submitted(world.school_mn, rubric, officers["mia"])  # not reviewed yet
     client.force_login(people.charlie)
     queue = client.get(reverse("review_queue"), {"month": "2026-03"}).content.decode()
@@ -223,7 +230,9 @@ def test_it_lets_a_leader_approve_many_reviewed_cards_and_names_the_refusals(
 def test_it_never_approves_a_card_outside_the_leaders_ward(world, rubric, people, client):
     from kpi.services import scorecard_review
 
-    card = scorecard_review(scorecard=submitted(world.vhxh, rubric, people.alice), by=people.bob)
+    card = scorecard_review(
+        scorecard=accept_not_applicable(submitted(world.vhxh, rubric, people.alice)), by=people.bob
+    )
     client.force_login(people.erin)
     client.post(reverse("approve_many"), {"card": [card.pk]})
     assert client.post(reverse("scorecard_action", args=[card.pk, "approve"])).status_code == 404
@@ -239,7 +248,9 @@ def test_it_keeps_an_approved_card_locked_until_a_leader_reopens_it_with_a_reaso
 ):
     from kpi.services import scorecard_approve, scorecard_review
 
-    card = scorecard_review(scorecard=submitted(world.vhxh, rubric, people.alice), by=people.bob)
+    card = scorecard_review(
+        scorecard=accept_not_applicable(submitted(world.vhxh, rubric, people.alice)), by=people.bob
+    )
     card = scorecard_approve(scorecard=card, by=people.charlie)
     client.force_login(people.alice)
     url = reverse("scorecard", args=[card.pk])
@@ -280,13 +291,19 @@ def test_it_shows_the_cards_full_history(world, rubric, people, client):
 
 def test_it_previews_the_total_with_the_engine_without_saving(world, rubric, people, client):
     card = scorecard_get_or_create(unit=world.vhxh, rubric=rubric, month=MARCH)
-    e11 = card.entries.get(criterion__code="1.1")
-    e12 = card.entries.get(criterion__code="1.2")
     client.force_login(people.alice)
     url = reverse("score_preview", args=[card.pk])
+    blank = json.loads(client.post(url, {}).content)
+    assert blank["total"] == "0,00" and blank["rank"] == "Chưa xếp loại (còn 25 tiêu chí chưa chấm)"
+    card = settle(card, by=people.alice, timeliness=True)  # the rest does not apply this month
+    e11 = card.entries.get(criterion__code="1.1")
+    e12 = card.entries.get(criterion__code="1.2")
     data = json.loads(client.post(url, {f"result-{e11.pk}": "done", f"result-{e12.pk}": "partial",
                                          f"ratio-{e12.pk}": "50"}).content)  # fmt: skip
-    assert data["total"] == "75,00" and data["rank"] == "Hoàn thành" and data["applicable"] == "7,50"
+    # 5.625 of the 7.5 points that apply; too few of the rubric's 100 to rank.
+    assert (
+        data["total"] == "75,00" and data["applicable"] == "7,50" and data["rank"].startswith("Chưa xếp loại")
+    )
     assert data["items"][str(e12.pk)] == "1,88"
     assert card.entries.get(pk=e11.pk).result == Result.NOT_APPLICABLE  # nothing saved
     bad = json.loads(client.post(url, {f"result-{e12.pk}": "partial", f"ratio-{e12.pk}": "abc"}).content)
