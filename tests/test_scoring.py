@@ -165,3 +165,34 @@ def test_property_improving_one_result_never_lowers_the_total(pairs, index, data
     changed[index] = (improved, new_ratio)
     after = score(build(changed), GROUP_MAX, POLICY)
     assert after.total >= before.total
+
+
+def test_it_counts_a_criterion_not_yet_assessed_as_earning_nothing_and_ranks_nothing():
+    result = month({"1.1": R.NOT_ASSESSED})
+    assert (result.achieved, result.applicable, result.total) == (P("16.25"), P("20"), P("81.25"))
+    assert (result.rank, result.unassessed) == (None, ["1.1"])
+    assert result.rank_label == "Chưa xếp loại (còn 1 tiêu chí chưa chấm)"
+
+
+@pytest.mark.parametrize(
+    ("not_applicable", "applicable", "ranked"),
+    [
+        (["1.1", "1.2", "1.3", "1.4"], "5", False),  # 5 of 20 points: under half
+        (["1.1", "1.2", "7.1", "7.2"], "7.50", False),
+        (["1.1", "7.1", "7.2"], "11.25", True),  # over half
+        (["7.1", "7.2"], "15", True),
+    ],
+)
+def test_it_ranks_only_when_enough_of_the_rubric_applies(not_applicable, applicable, ranked):
+    result = month(dict.fromkeys(not_applicable, R.NOT_APPLICABLE))
+    assert result.applicable == P(applicable) and result.total == P("100.00")
+    assert result.low_applicability is not ranked
+    assert (result.rank == Rank.EXCELLENT) is ranked
+    if not ranked:
+        assert "điểm áp dụng" in result.rank_label
+
+
+def test_it_takes_the_low_applicability_share_from_the_policy():
+    items = [Item(code, group, points, R.DONE) for code, group, points in CRITERIA[:2]]  # 7.5 of 20
+    assert score(items, GROUP_MAX, Policy(min_applicable_percent=P("30"))).rank == Rank.EXCELLENT
+    assert score(items, GROUP_MAX, Policy(min_applicable_percent=P("40"))).rank is None
