@@ -10,15 +10,19 @@ from kpi.services import TIMELINESS_CRITERION, EntryInput, scorecard_update_entr
 NA_REASON = "Trong tháng không phát sinh nhiệm vụ này."
 
 
-def settle(card: Scorecard, *, by=None, reason: str = NA_REASON, timeliness: bool = False) -> Scorecard:
+def settle(
+    card: Scorecard, *, by=None, reason: str = NA_REASON, timeliness: bool = False, keep=()
+) -> Scorecard:
     """Mark every criterion still "Chưa chấm" "Không áp dụng" with a reason, as a unit does for work that did
     not arise this month; 7.1 too if `timeliness` (else the system proposes it on submission). Hand-computed
-    totals of the old default (untouched meant "Không áp dụng") are unchanged by it."""
+    totals of the old default (untouched meant "Không áp dụng") are unchanged by it. `keep`: codes left alone."""
     card.refresh_from_db()
     rest = {
         e.criterion.code: EntryInput(Result.NOT_APPLICABLE, na_reason=reason)
         for e in card.entries.select_related("criterion").filter(result=Result.NOT_ASSESSED)
-        if e.criterion_id and (timeliness or e.criterion.code != TIMELINESS_CRITERION)
+        if e.criterion_id
+        and e.criterion.code not in keep
+        and (timeliness or e.criterion.code != TIMELINESS_CRITERION)
     }
     if rest:
         card = scorecard_update_entries(scorecard=card, by=by, version=card.version, entries=rest)

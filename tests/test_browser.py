@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import TaskFactory
+from tests.kpi_helpers import settle
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -74,12 +75,18 @@ def test_it_carries_a_month_from_the_officer_to_the_leader(browser, flow, live_s
 
     # …then the month's self-assessment: the total follows what is chosen before anything is saved.
     alice.goto(url + reverse("self_assessment", args=["2026-03"]))
+    assert not Scorecard.objects.exists()  # opening the month makes no card…
+    alice.click("button:has-text('Lập phiếu tháng 03/2026')")  # …its first save does
     card = Scorecard.objects.get(unit=evidence.unit)
     e11 = card.entries.get(criterion__code="1.1")
+    # Work that did not arise this month, marked as the unit would (every result is someone's choice).
+    settle(card, by=people.alice, keep=["1.1"])
+    alice.reload()
     with alice.expect_response(lambda r: "tinh-diem" in r.url):
         alice.select_option(f"#result-{e11.pk}", "done")
-    alice.wait_for_function("document.querySelector('[data-total]').textContent.trim() === '100,00'")
-    assert card.entries.get(pk=e11.pk).result == "not_applicable"  # a preview, not a save
+    # 1.1 done (3,75) of 1.1 and 7.1 still "Chưa chấm" (2,50): 60,00.
+    alice.wait_for_function("document.querySelector('[data-total]').textContent.trim() === '60,00'")
+    assert card.entries.get(pk=e11.pk).result == "not_assessed"  # a preview, not a save
     alice.click(f"#tieu-chi-{e11.pk} summary")  # the unit's evidence, folded under each criterion
     # Each change asks for a preview; wait for it so that the save below is the only request in flight.
     with alice.expect_response(lambda r: "tinh-diem" in r.url):
@@ -117,6 +124,9 @@ def test_it_carries_a_month_from_the_officer_to_the_leader(browser, flow, live_s
 
     # …and the reviewer confirms the review.
     bob.goto(url + reverse("review", args=[card.pk]))
+    assert "Trong tháng không phát sinh nhiệm vụ này." in bob.content()  # the unit's reasons, shown…
+    for box in bob.locator("input[name^=na-ok-]").all():
+        box.check()  # …and accepted one by one
     bob.click("button[name=done]")
     assert "Đã thẩm định phiếu của Phòng Văn hóa - Xã hội." in message(bob)
 
