@@ -283,6 +283,12 @@ class Scorecard(models.Model):
         return self.approved_total if self.is_locked else self.total
 
     @property
+    def unranked_by_rule(self) -> bool:
+        """A sent card with a total but no rank: too little of the rubric applied (docs/kpi.md), so a person
+        must judge it. (A draft has no rank while criteria are still "Chưa chấm".)"""
+        return self.state != self.State.DRAFT and self.total is not None and not self.rank
+
+    @property
     def month_label(self) -> str:
         return f"{self.month:%m/%Y}"
 

@@ -27,7 +27,8 @@ def home(request):
     for rubric in unit.rubrics.select_related("plan").order_by("plan_id", "-version"):
         if any(r.plan_id == rubric.plan_id for r, _, _ in cards):
             continue  # the newest version of each plan's rubric
-        for month in months:
+        offered = months_offered(rubric, today)
+        for month in (m for m in months if m in offered):
             card = Scorecard.objects.filter(unit=unit, month=month, rubric__plan=rubric.plan).first()
             cards.append((rubric, month, card))
     return TemplateResponse(

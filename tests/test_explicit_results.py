@@ -360,3 +360,11 @@ def test_it_keeps_evidence_of_a_sent_card_attached(card, people, world):
     with pytest.raises(WorkflowError, match="minh chứng chỉ gắn hoặc gỡ được khi phiếu còn là nháp"):
         save(card, None, **{"1_1": EntryInput(Result.DONE, evidence_ids=[])})
     assert list(card.entries.get(criterion__code="1.1").evidence.all()) == [link]
+
+
+def test_it_flags_a_sent_card_with_too_little_applying_in_the_queue(card, people, client):
+    save(card, people.alice, **{"1_1": done()})
+    scorecard_submit(scorecard=settle(card, by=people.alice), by=people.alice, at=ON_TIME)
+    client.force_login(people.bob)
+    page = client.get(reverse("review_queue"), {"month": "2026-03"}).content.decode()
+    assert "ít tiêu chí áp dụng" in page
