@@ -27,7 +27,7 @@ autocomplete results (Django asks the remote model's admin for its queryset, whi
 from __future__ import annotations
 
 from django.contrib import admin
-from django.contrib.admin.utils import get_fields_from_path
+from django.contrib.admin.utils import NotRelationField, get_fields_from_path
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db.models import Q
 from django.http import Http404
@@ -132,7 +132,7 @@ class ScopedAdmin(ScopedChoices):
     def _is_relation(self, path: str) -> bool:
         try:
             return get_fields_from_path(self.model, path)[-1].is_relation
-        except (FieldDoesNotExist, Exception):
+        except (FieldDoesNotExist, NotRelationField):
             return False
 
     # --- what may be changed ---

@@ -495,6 +495,17 @@ def test_it_records_a_command_import_as_the_system(world, plan, tmp_path):
     assert entry.file_sha256 == hashlib.sha256(path.read_bytes()).hexdigest() and entry.object_id == plan.pk
 
 
+def test_it_records_a_reference_data_command_import_as_the_system(world, plan, tmp_path):
+    from plans.tables import REGISTRY, export_table
+
+    path = tmp_path / "tieu-chi.xlsx"
+    path.write_bytes(export_table(REGISTRY["rubric"](plan), template=True))
+    call_command("import_data", "rubric", str(path), plan=plan.code, stdout=BytesIOText())
+    entry = AuditEntry.objects.get(action=Action.IMPORT)
+    assert (entry.by, entry.file_name, entry.unit) == (None, "tieu-chi.xlsx", world.ubnd)
+    assert entry.file_sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def test_it_records_nothing_for_a_dry_run(world, plan, tmp_path):
     path = tmp_path / "phu-luc.xlsx"
     path.write_bytes(_xlsx(APPENDIX).read())
