@@ -3,16 +3,11 @@ from decimal import Decimal
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
-from simple_history.admin import SimpleHistoryAdmin
 
-from kpi.models import Criterion, Rubric, RubricGroup, Scorecard, ScoreEntry, Transition
-from kpi.services import (
-    WorkflowError,
-    rubric_new_version,
-    scorecard_approve,
-    scorecard_refresh_score,
-    scorecard_review,
-)
+from kpi.admin_audit import record_criterion_edit, record_criterion_formset
+from kpi.models import Criterion, Rubric, RubricGroup
+from kpi.services import rubric_new_version
+from plans.admin_scope import ScopedAdmin, ScopedChoices
 from plans.formatting import vn_decimal
 
 
@@ -59,6 +54,8 @@ class InUseReadOnly:
     """A rubric version that has scored months never changes: a new version is made instead."""
 
     def _in_use(self, obj) -> bool:
+        if isinstance(obj, Criterion):
+            obj = obj.group
         rubric = obj if isinstance(obj, Rubric) else getattr(obj, "rubric", None)
         return bool(rubric and rubric.pk and rubric.scorecards.exists())
 
@@ -69,7 +66,7 @@ class InUseReadOnly:
         return super().has_delete_permission(request, obj) and not (obj and self._in_use(obj))
 
 
-class RubricGroupInline(admin.TabularInline):
+class RubricGroupInline(ScopedChoices, admin.TabularInline):
     model = RubricGroup
     formset = GroupFormSet
     extra = 0
@@ -78,7 +75,8 @@ class RubricGroupInline(admin.TabularInline):
 
 
 @admin.register(Rubric)
-class RubricAdmin(InUseReadOnly, admin.ModelAdmin):
+class RubricAdmin(InUseReadOnly, ScopedAdmin, admin.ModelAdmin):
+    scope_field = "plan__issuer"  # a rubric belongs where its plan was issued
     list_display = ["name", "plan", "version", "total", "late_factor", "submission_day"]
     list_filter = ["plan"]
     search_fields = ["name", "plan__number", "plan__code"]
@@ -98,7 +96,7 @@ class RubricAdmin(InUseReadOnly, admin.ModelAdmin):
             )
 
 
-class CriterionInline(admin.StackedInline):
+class CriterionInline(ScopedChoices, admin.StackedInline):
     model = Criterion
     formset = CriterionFormSet
     extra = 0
@@ -107,7 +105,8 @@ class CriterionInline(admin.StackedInline):
 
 
 @admin.register(RubricGroup)
-class RubricGroupAdmin(InUseReadOnly, admin.ModelAdmin):
+class RubricGroupAdmin(InUseReadOnly, ScopedAdmin, admin.ModelAdmin):
+    scope_field = "rubric__plan__issuer"
     list_display = ["code", "name", "max_points", "rubric"]
     list_filter = ["rubric"]
     search_fields = ["name", "code"]
@@ -117,9 +116,16 @@ class RubricGroupAdmin(InUseReadOnly, admin.ModelAdmin):
         # The group's maximum is balanced against the other groups on the rubric's page.
         return ["rubric", "max_points"] if obj else []
 
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Criterion:
+            return super().save_formset(request, form, formset, change)
+        with record_criterion_formset(request, formset):
+            super().save_formset(request, form, formset, change)
+
 
 @admin.register(Criterion)
-class CriterionAdmin(admin.ModelAdmin):
+class CriterionAdmin(InUseReadOnly, ScopedAdmin, admin.ModelAdmin):
+    scope_field = "group__rubric__plan__issuer"
     list_display = ["code", "short_name", "frequency", "points", "group"]
     list_filter = ["group__rubric", "frequency"]
     search_fields = ["code", "name"]
@@ -133,109 +139,10 @@ class CriterionAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-
-class ScoreEntryInline(admin.TabularInline):
-    model = ScoreEntry
-    extra = 0
-    fields = [
-        "criterion",
-        "adhoc_title",
-        "result",
-        "ratio",
-        "self_points",
-        "reviewed_points",
-        "review_reason",
-    ]
-    readonly_fields = ["criterion", "self_points"]
-    can_delete = False
-
-
-class TransitionInline(admin.TabularInline):
-    model = Transition
-    extra = 0
-    fields = ["at", "from_state", "to_state", "by", "reason"]
-    readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(Scorecard)
-class ScorecardAdmin(admin.ModelAdmin):
-    list_display = ["unit", "month", "state", "submitted_on_time", "approved_total", "approved_rank"]
-    list_filter = ["state", "month", "rubric", "submitted_on_time"]
-    search_fields = ["unit__name", "unit__code"]
-    date_hierarchy = "month"
-    # State and snapshots change only through the workflow services (actions below).
-    readonly_fields = [
-        "unit", "rubric", "month", "state", "version", "submitted_at", "submitted_on_time", "reviewed_by",
-        "reviewed_at", "approved_by", "approved_at", "approved_total", "approved_rank", "total", "rank",
-        "group_percents",
-    ]  # fmt: skip
-    inlines = [ScoreEntryInline, TransitionInline]
-    actions = ["review_selected", "approve_selected"]
-
-    list_select_related = ["unit", "rubric"]
-    change_list_template = "admin/kpi/scorecard/change_list.html"
-
-    def get_urls(self):
-        from django.urls import path
-
-        from kpi.admin_import import assessment_import_view
-
-        view = self.admin_site.admin_view(lambda request: assessment_import_view(self, request))
-        return [path("import/", view, name="kpi_scorecard_import"), *super().get_urls()]
-
-    def has_add_permission(self, request):
-        return False  # cards are made by scorecard_get_or_create, with one entry per criterion
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        scorecard_refresh_score(scorecard=form.instance)  # entries edited inline change the stored score
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and not (obj and obj.is_locked)
-
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and not (obj and obj.is_locked)
-
-    def _run(self, request, queryset, service, done):
-        count = 0
-        for card in queryset:
-            try:
-                service(scorecard=card, by=request.user)
-                count += 1
-            except WorkflowError as exc:
-                self.message_user(request, f"{card}: {exc}", messages.ERROR)
-        if count:
-            self.message_user(request, f"Đã {done} {count} phiếu.", messages.SUCCESS)
-
-    @admin.action(description="Thẩm định các phiếu đã chọn")
-    def review_selected(self, request, queryset):
-        self._run(request, queryset, scorecard_review, "thẩm định")
-
-    @admin.action(description="Phê duyệt các phiếu đã chọn")
-    def approve_selected(self, request, queryset):
-        self._run(request, queryset, scorecard_approve, "phê duyệt")
-
-
-@admin.register(ScoreEntry)
-class ScoreEntryAdmin(SimpleHistoryAdmin):
-    list_display = ["scorecard", "criterion", "adhoc_title", "result", "self_points", "reviewed_points"]
-    list_filter = ["result", "scorecard__month"]
-    search_fields = ["scorecard__unit__name", "criterion__code", "adhoc_title"]
-    readonly_fields = ["scorecard", "criterion", "group", "self_points"]
-
-    def has_add_permission(self, request):
-        return False
-
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        scorecard_refresh_score(scorecard=obj.scorecard)
+        record_criterion_edit(request, obj, form)
 
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and not (obj and obj.scorecard.is_locked)
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+# Cards, entries and transitions: read-only, with the workflow as actions (kpi/admin_cards.py).
+import kpi.admin_cards  # noqa: E402, F401

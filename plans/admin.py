@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from plans.access import scope_root
+from plans.admin_scope import ScopedAdmin, ScopedChoices
 from plans.models import (
     CollectiveAlias,
     DocumentProfile,
@@ -12,14 +14,15 @@ from plans.models import (
 )
 
 
-class UnitAliasInline(admin.TabularInline):
+class UnitAliasInline(ScopedChoices, admin.TabularInline):
     model = UnitAlias
     extra = 1
     fields = ["text"]
 
 
 @admin.register(OrgUnit)
-class OrgUnitAdmin(admin.ModelAdmin):
+class OrgUnitAdmin(ScopedAdmin, admin.ModelAdmin):
+    scope_field = ""  # the unit itself
     list_display = ["name", "short_name", "code", "kind", "parent", "ward", "is_demo"]
     list_filter = ["kind", "is_demo", "ward"]
     search_fields = ["name", "short_name", "code", "aliases__text"]
@@ -28,6 +31,22 @@ class OrgUnitAdmin(admin.ModelAdmin):
     inlines = [UnitAliasInline]
     list_select_related = ["parent", "ward"]
     change_list_template = "admin/plans/orgunit/change_list.html"
+
+    def in_edit_scope(self, request, obj) -> bool:
+        if request.user.is_superuser:
+            return True
+        # A unit is placed by its parent: a new or moved unit must hang below a unit in scope. The scope's
+        # own root stays as it is (moving it would move the whole ward out of its city).
+        root = scope_root(request.user)
+        if obj.pk and root is not None and obj.pk == root.pk:
+            return False
+        return obj.parent is not None and super().in_edit_scope(request, obj.parent)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if not request.user.is_superuser and "parent" in form.base_fields:
+            form.base_fields["parent"].required = True  # no new roots outside every ward
+        return form
 
     def get_urls(self):
         from django.urls import path
@@ -47,12 +66,13 @@ class OrgUnitAdmin(admin.ModelAdmin):
 
 
 @admin.register(CollectiveAlias)
-class CollectiveAliasAdmin(admin.ModelAdmin):
+class CollectiveAliasAdmin(ScopedAdmin, admin.ModelAdmin):
+    scope_field = None  # shared by every ward's imports: read-only below superusers
     list_display = ["text", "kinds", "school_level"]
     search_fields = ["text"]
 
 
-class IndicatorInline(admin.TabularInline):
+class IndicatorInline(ScopedChoices, admin.TabularInline):
     model = Indicator
     extra = 0
     fields = ["code", "text", "comparator", "target_value", "unit", "target_year", "responsible_unit"]
@@ -60,7 +80,8 @@ class IndicatorInline(admin.TabularInline):
 
 
 @admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(ScopedAdmin, admin.ModelAdmin):
+    scope_field = "issuer"
     list_display = ["display_number", "code", "issuer", "issued_on", "status", "is_loaded_in_full"]
     list_filter = ["status", "issuer", "is_loaded_in_full"]
     search_fields = ["number", "code", "title"]
@@ -74,14 +95,15 @@ class PlanAdmin(admin.ModelAdmin):
         return obj.display_number
 
 
-class IndicatorValueInline(admin.TabularInline):
+class IndicatorValueInline(ScopedChoices, admin.TabularInline):
     model = IndicatorValue
     extra = 1
     fields = ["measured_on", "value", "note"]
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(admin.ModelAdmin):
+class IndicatorAdmin(ScopedAdmin, admin.ModelAdmin):
+    scope_field = "plan__issuer"
     inlines = [IndicatorValueInline]
     list_display = ["code", "plan", "short_text", "comparator", "target_value", "unit", "target_year"]
     list_filter = ["plan", "comparator", "target_year"]
@@ -94,7 +116,7 @@ class IndicatorAdmin(admin.ModelAdmin):
 
 
 @admin.register(UserProfile)
-class UserProfileAdmin(admin.ModelAdmin):
+class UserProfileAdmin(ScopedAdmin, admin.ModelAdmin):
     list_display = ["user", "unit", "role"]
     list_filter = ["role"]
     search_fields = ["user__username", "unit__name"]
@@ -102,14 +124,14 @@ class UserProfileAdmin(admin.ModelAdmin):
 
 
 @admin.register(UnitAlias)
-class UnitAliasAdmin(admin.ModelAdmin):
+class UnitAliasAdmin(ScopedAdmin, admin.ModelAdmin):
     list_display = ["text", "unit"]
     search_fields = ["text", "unit__name"]
     autocomplete_fields = ["unit"]
 
 
 @admin.register(DocumentProfile)
-class DocumentProfileAdmin(admin.ModelAdmin):
+class DocumentProfileAdmin(ScopedAdmin, admin.ModelAdmin):
     list_display = ["name_line", "unit", "place", "symbol", "signer_title", "issues_reports"]
     list_filter = ["issues_reports"]
     search_fields = ["name_line", "unit__name"]
@@ -117,8 +139,14 @@ class DocumentProfileAdmin(admin.ModelAdmin):
 
 
 @admin.register(IndicatorValue)
-class IndicatorValueAdmin(admin.ModelAdmin):
+class IndicatorValueAdmin(ScopedAdmin, admin.ModelAdmin):
+    scope_field = "indicator__plan__issuer"
     list_display = ["indicator", "value", "measured_on"]
     list_filter = ["indicator__plan"]
     search_fields = ["indicator__code", "indicator__text"]
     autocomplete_fields = ["indicator"]
+
+
+# Registered from here so that autodiscovery (plans comes after auth and axes) picks them up in this order.
+import plans.admin_audit  # noqa: E402
+import plans.admin_auth  # noqa: E402, F401

@@ -5,14 +5,16 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
+from plans.import_audit import record_import
 from plans.models import Plan
 from plans.tables import REGISTRY, export_table, import_table
-from plans.uploads import UploadError, discard, store_upload, upload_path
+from plans.uploads import UploadError, discard, store_upload, upload_name, upload_path
 from plans.xlsx import ImportFileError
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -71,16 +73,30 @@ def _confirm(request, context):
     table_class = REGISTRY.get(request.POST.get("table", ""))
     if table_class is None:
         raise Http404
-    plan = Plan.objects.filter(pk=request.POST.get("plan") or None).first()
+    plan = Plan.objects.select_related("issuer").filter(pk=request.POST.get("plan") or None).first()
+    token = request.POST.get("token", "")
     try:
-        report = import_table(table_class(plan), upload_path(request.POST.get("token", "")))
+        with transaction.atomic():  # the rows and their Nhật ký entry, or neither
+            path = upload_path(token)
+            report = import_table(table_class(plan), path)
+            if not report.problems:
+                record_import(
+                    by=request.user, path=path, file_name=upload_name(token), obj=plan,
+                    unit=plan.issuer if plan else None,
+                    summary=f"Nhập {table_class.verbose_name.lower()}"
+                    + (f" của kế hoạch {plan.display_number}" if plan else "")
+                    + f": {len(report.rows)} dòng ({report.created} mới, {report.updated} cập nhật, "
+                    f"{report.unchanged} không đổi).",
+                    details={"table": table_class.identifier, "created": report.created,
+                             "updated": report.updated, "unchanged": report.unchanged},
+                )  # fmt: skip
     except (UploadError, ImportFileError) as exc:
         messages.error(request, f"{exc} Không có gì được ghi.")
         return redirect(reverse("admin:plans_tables"))
     if report.problems:
         messages.error(request, f"Tệp có {len(report.problems)} lỗi. Không có gì được ghi.")
         return redirect(reverse("admin:plans_tables"))
-    discard(request.POST["token"])
+    discard(token)
     messages.success(
         request,
         f"{table_class.verbose_name}: đã nhập {len(report.rows)} dòng — {report.created} mới, {report.updated} cập "

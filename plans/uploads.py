@@ -24,7 +24,8 @@ def _folder() -> Path:
 
 
 def store_upload(upload) -> str:
-    """Save an uploaded .xlsx and return the token that names it."""
+    """Save an uploaded .xlsx and return the token that names it. The uploader's file name is kept beside
+    it (never used as a path), so the confirmation can record which file was imported."""
     if upload.size > settings.IMPORT_MAX_BYTES:
         limit = settings.IMPORT_MAX_BYTES // (1024 * 1024)
         raise UploadError(f"Tệp quá lớn: tối đa {limit} MB.")
@@ -44,7 +45,18 @@ def store_upload(upload) -> str:
         raise UploadError(
             "Tệp không phải là bảng tính Excel .xlsx (có thể là .xls cũ, có mật khẩu hoặc bị hỏng)."
         ) from None
+    _name_path(token).write_text((upload.name or "")[:255], encoding="utf-8")
     return token
+
+
+def _name_path(token: str) -> Path:
+    return _folder() / f"{token}.name"
+
+
+def upload_name(token: str) -> str:
+    """The name the file had on the uploader's computer ("" if it was not kept)."""
+    path = _name_path(upload_path(token).stem)
+    return path.read_text(encoding="utf-8") if path.exists() else ""
 
 
 def upload_path(token: str) -> Path:
@@ -58,3 +70,4 @@ def upload_path(token: str) -> Path:
 
 def discard(token: str):
     upload_path(token).unlink(missing_ok=True)
+    _name_path(token).unlink(missing_ok=True)

@@ -1,10 +1,16 @@
 from django.contrib import admin
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.html import format_html
 
+from plans.access import units_in_scope
+from plans.admin_scope import ReadOnlyAdmin, ScopedAdmin, ScopedChoices
 from plans.models import Plan
-from tasks.models import Task, TaskGroup, TaskProgress
+from tasks.access import visible_tasks
+from tasks.models import Evidence, Task, TaskGroup, TaskProgress
 
 
-class TaskInline(admin.TabularInline):
+class TaskInline(ScopedChoices, admin.TabularInline):
     model = Task
     extra = 0
     fields = ["code", "content", "deadline_text", "deliverable"]
@@ -14,7 +20,7 @@ class TaskInline(admin.TabularInline):
     verbose_name_plural = "Nhiệm vụ con"
 
 
-class ProgressInline(admin.TabularInline):
+class ProgressInline(ScopedChoices, admin.TabularInline):
     model = TaskProgress
     extra = 0
     fields = ["reported_on", "period_due", "percent", "unit", "note", "created_by"]
@@ -50,7 +56,10 @@ class ScheduleKindFilter(admin.SimpleListFilter):
 
 
 @admin.register(Task)
-class TaskAdmin(admin.ModelAdmin):
+class TaskAdmin(ScopedAdmin, admin.ModelAdmin):
+    # Seen as on the pages (tasks.access: led or coordinated by a unit in scope, or of a plan issued in it);
+    # changed only within one's own plans.
+    edit_scope_field = "plan__issuer"
     list_display = ["code", "short_content", "plan", "group", "lead_text", "deadline_text", "schedule_label"]
     list_filter = ["plan", "group", ScheduleKindFilter, DuplicateFilter, "lead_units"]
     search_fields = ["code", "content", "lead_text", "coordinating_text", "deliverable"]
@@ -58,6 +67,9 @@ class TaskAdmin(admin.ModelAdmin):
     readonly_fields = ["schedule_label", "unresolved_units"]
     list_select_related = ["plan", "group"]
     inlines = [TaskInline, ProgressInline]
+
+    def scope_queryset(self, request, queryset):
+        return queryset.filter(pk__in=visible_tasks(request.user).values("pk"))
 
     @admin.display(description="Nội dung")
     def short_content(self, obj):
@@ -70,22 +82,52 @@ class TaskAdmin(admin.ModelAdmin):
 
 
 @admin.register(TaskGroup)
-class TaskGroupAdmin(admin.ModelAdmin):
+class TaskGroupAdmin(ScopedAdmin, admin.ModelAdmin):
+    scope_field = "plan__issuer"
     list_display = ["code", "title", "plan", "order"]
     list_filter = ["plan"]
     search_fields = ["code", "title"]
 
 
 @admin.register(TaskProgress)
-class TaskProgressAdmin(admin.ModelAdmin):
+class TaskProgressAdmin(ScopedAdmin, admin.ModelAdmin):
+    # Seen with the task; changed by the reporting unit's side of the tree.
+    edit_scope_field = "unit"
     list_display = ["task", "reported_on", "period_due", "percent", "unit", "created_by"]
     list_filter = ["task__plan", "reported_on"]
     search_fields = ["task__code", "task__content", "note"]
     autocomplete_fields = ["task", "unit"]
     date_hierarchy = "reported_on"
 
+    def scope_queryset(self, request, queryset):
+        return queryset.filter(task__in=visible_tasks(request.user).values("pk"))
 
-class PlanTaskInline(admin.TabularInline):
+
+@admin.register(Evidence)
+class EvidenceAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """Evidence is uploaded, attached and removed on the pages (checked by content, removal recorded), so
+    the admin only shows it."""
+
+    list_display = ["label", "unit", "task", "original_name", "uploaded_by", "uploaded_at", "deleted_at"]
+    list_filter = ["unit", "uploaded_at"]
+    search_fields = ["original_name", "doc_number", "summary", "sha256"]
+    list_select_related = ["unit", "task", "uploaded_by"]
+    exclude = ["file"]
+    readonly_fields = ["download"]
+
+    def scope_queryset(self, request, queryset):
+        # As tasks.access.get_evidence_or_404: of a unit in scope, or of a task the user may see.
+        units = units_in_scope(request.user).values("pk")
+        return queryset.filter(Q(unit__in=units) | Q(task__in=visible_tasks(request.user).values("pk")))
+
+    @admin.display(description="Tải về")
+    def download(self, obj):
+        if obj.pk is None or obj.deleted_at or not obj.file:
+            return "—"
+        return format_html('<a href="{}">{}</a>', reverse("evidence_download", args=[obj.pk]), obj.label)
+
+
+class PlanTaskInline(ScopedChoices, admin.TabularInline):
     model = Task
     extra = 0
     fields = ["code", "group", "content", "lead_text", "deadline_text", "deliverable"]

@@ -5,12 +5,15 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
+from plans.access import unit_in_scope, units_in_scope
+from plans.import_audit import record_import
 from plans.models import OrgUnit, Plan
-from plans.uploads import UploadError, discard, store_upload, upload_path
+from plans.uploads import UploadError, discard, store_upload, upload_name, upload_path
 from plans.xlsx import ImportFileError
 from tasks.plan_import import import_plan
 
@@ -32,6 +35,42 @@ class PlanImportForm(forms.Form):
         help_text="Để trống: phường của đơn vị ban hành.",
     )  # fmt: skip
 
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The same choices as everywhere in the admin: units in the user's part of the tree.
+        scope = units_in_scope(user)
+        self.fields["issuer"].queryset = scope.order_by("path")
+        self.fields["ward"].queryset = scope.filter(kind=OrgUnit.Kind.WARD)
+
+
+def scope_error(user, params: dict) -> str:
+    """Why this user may not import into this plan, or "": the plan, its issuer and the ward whose units the
+    file names must all lie in the user's scope (the hidden fields of the preview are checked again)."""
+    if user.is_superuser:
+        return ""
+    plan = Plan.objects.select_related("issuer__ward").find(params["plan"])
+    refused = f"Không nhập được vào kế hoạch “{params['plan']}”: kế hoạch hoặc đơn vị ngoài phạm vi của bạn."
+    if plan is not None and not unit_in_scope(user, plan.issuer):
+        return refused
+    issuer = (
+        OrgUnit.objects.select_related("ward").filter(code=params["issuer"]).first()
+        if params["issuer"]
+        else None
+    )
+    if plan is None and issuer is None:
+        # Not the file's own "cơ quan ban hành" line: it could name a unit anywhere.
+        return "Cần chọn đơn vị ban hành để tạo kế hoạch mới."
+    if params["issuer"] and (issuer is None or not unit_in_scope(user, issuer)):
+        return refused
+    ward = (
+        OrgUnit.objects.filter(code=params["ward"]).first()
+        if params["ward"]
+        else (issuer or plan.issuer).ward
+    )
+    if ward is None or not unit_in_scope(user, ward):
+        return refused
+    return ""
+
 
 def plan_import_view(model_admin, request):
     if not (request.user.has_perm("plans.add_plan") and request.user.has_perm("tasks.add_task")):
@@ -43,7 +82,7 @@ def plan_import_view(model_admin, request):
     }
     if request.method == "POST" and "confirm" in request.POST:
         return _confirm(request, context)
-    form = PlanImportForm(request.POST or None, request.FILES or None)
+    form = PlanImportForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             token = store_upload(form.cleaned_data["file"])
@@ -57,7 +96,11 @@ def plan_import_view(model_admin, request):
                 "issuer": form.cleaned_data["issuer"].code if form.cleaned_data["issuer"] else "",
                 "ward": form.cleaned_data["ward"].code if form.cleaned_data["ward"] else "",
             }
-            return _preview(request, context, params)
+            error = scope_error(request.user, params)
+            if not error:
+                return _preview(request, context, params)
+            discard(token)
+            form.add_error(None, error)
     return TemplateResponse(request, "admin/imports/plan_upload.html", {**context, "form": form})
 
 
@@ -75,12 +118,14 @@ def _preview(request, context, params, error=""):
     except (ImportFileError, UploadError) as exc:
         return TemplateResponse(
             request, "admin/imports/plan_upload.html",
-            {**context, "form": PlanImportForm(initial=params), "file_error": str(exc)},
+            {**context, "form": PlanImportForm(initial=params, user=request.user), "file_error": str(exc)},
         )  # fmt: skip
     plan = Plan.objects.find(params["plan"])
     ward = plan.issuer.ward if plan and not params["ward"] else None
-    candidates = OrgUnit.objects.filter(ward__code=params["ward"] or (ward.code if ward else "")).order_by(
-        "path"
+    candidates = (
+        units_in_scope(request.user)
+        .filter(ward__code=params["ward"] or (ward.code if ward else ""))
+        .order_by("path")
     )
     return TemplateResponse(
         request,
@@ -99,6 +144,10 @@ def _confirm(request, context):
     except UploadError as exc:
         messages.error(request, str(exc))
         return redirect(reverse("admin:plans_plan_import"))
+    error = scope_error(request.user, params)
+    if error:
+        messages.error(request, error)
+        return redirect(reverse("admin:plans_plan_import"))
     unit_map, create = {}, False
     names = request.POST.getlist("unknown_name")
     for index, name in enumerate(names):
@@ -106,14 +155,25 @@ def _confirm(request, context):
         if choice == CREATE:
             create = True
         elif choice:
-            unit_map[name] = OrgUnit.objects.get(pk=choice)
+            unit = units_in_scope(request.user).filter(pk=choice).first() if choice.isdigit() else None
+            if unit is None:
+                return _preview(request, context, params, error=f"Đơn vị chọn cho “{name}” không hợp lệ.")
+            unit_map[name] = unit
         else:
             return _preview(request, context, params, error=f"Chưa chọn cách xử lý tên đơn vị “{name}”.")
-    report = _run(params, dry_run=False, unit_map=unit_map, create_units=create)
-    if report.problems:
-        return _preview(request, context, params, error="Tệp có lỗi; không có gì được ghi.")
+    path = upload_path(params["token"])
+    with transaction.atomic():  # the plan and its Nhật ký entry, or neither
+        report = _run(params, dry_run=False, unit_map=unit_map, create_units=create)
+        if report.problems:
+            return _preview(request, context, params, error="Tệp có lỗi; không có gì được ghi.")
+        plan = Plan.objects.select_related("issuer").find(params["plan"])
+        record_import(
+            by=request.user, path=path, file_name=upload_name(params["token"]), obj=plan, unit=plan.issuer,
+            summary=f"Nhập phụ lục nhiệm vụ của kế hoạch {plan.display_number}: {len(report.rows)} nhiệm vụ "
+            f"({report.created} mới, {report.updated} cập nhật, {report.unchanged} không đổi).",
+            details={"created": report.created, "updated": report.updated, "unchanged": report.unchanged},
+        )  # fmt: skip
     discard(params["token"])
-    plan = Plan.objects.find(params["plan"])
     messages.success(
         request,
         f"Đã nhập {len(report.rows)} nhiệm vụ: {report.created} mới, {report.updated} cập nhật, "

@@ -14,6 +14,7 @@ from kpi.services import (
     scorecard_update_entries,
 )
 from tests.factories import TaskFactory, TaskGroupFactory, TaskProgressFactory, UserFactory
+from tests.kpi_helpers import accept_not_applicable, settle
 
 
 @pytest.fixture
@@ -29,8 +30,8 @@ def approved_card(rubric, world, people):
         scorecard=card, by=people.alice, version=card.version,
         entries={"1.1": EntryInput(Result.DONE, evidence_note="Văn bản số 1/VHXH")},
     )  # fmt: skip
-    scorecard_submit(scorecard=card, by=people.alice)
-    scorecard_review(scorecard=card, by=people.bob)
+    scorecard_submit(scorecard=settle(card), by=people.alice)
+    scorecard_review(scorecard=accept_not_applicable(card), by=people.bob)
     return scorecard_approve(scorecard=card, by=people.charlie)
 
 

@@ -1,7 +1,9 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
+from kpi.import_audit import record_assessment_import
 from kpi.imports import ImportFileError, import_assessments
 from kpi.selectors import latest_rubrics
 from plans.models import Plan
@@ -36,10 +38,15 @@ class Command(BaseCommand):
                 raise CommandError(f"Không có bộ tiêu chí KPI của kế hoạch “{options['plan']}”.")
             rubric = rubrics[0]
         try:
-            report = import_assessments(
-                path, dry_run=options["dry_run"], rubric=rubric, within=ward,
-                progress=lambda n: self.stderr.write(f"Đã kiểm tra {n} dòng…"),
-            )  # fmt: skip
+            with transaction.atomic():  # the cards and their Nhật ký entry, or neither
+                report = import_assessments(
+                    path, dry_run=options["dry_run"], rubric=rubric, within=ward,
+                    progress=lambda n: self.stderr.write(f"Đã kiểm tra {n} dòng…"),
+                )  # fmt: skip
+                if not report.errors and not options["dry_run"]:
+                    record_assessment_import(
+                        by=None, path=path, file_name=path.name, report=report, unit=ward
+                    )
         except ImportFileError as exc:
             raise CommandError(f"{path.name}: {exc} Không có gì được ghi.") from exc
         if report.errors:

@@ -1,7 +1,10 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
+from plans.import_audit import record_import
+from plans.models import Plan
 from plans.xlsx import ImportFileError
 from tasks.plan_import import import_plan, unknown_units_summary
 
@@ -30,11 +33,22 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"Không có tệp {path}.")
         try:
-            report = import_plan(
-                path, plan_key=options["plan"], title=options["title"], issuer=options["issuer"],
-                ward=options["ward"], create_units=options["create_units"], dry_run=options["dry_run"],
-                progress=lambda n: self.stderr.write(f"Đã đọc {n} dòng…"),
-            )  # fmt: skip
+            with transaction.atomic():  # the plan and its Nhật ký entry, or neither
+                report = import_plan(
+                    path, plan_key=options["plan"], title=options["title"], issuer=options["issuer"],
+                    ward=options["ward"], create_units=options["create_units"], dry_run=options["dry_run"],
+                    progress=lambda n: self.stderr.write(f"Đã đọc {n} dòng…"),
+                )  # fmt: skip
+                if not report.problems and not options["dry_run"]:
+                    plan = Plan.objects.select_related("issuer").find(options["plan"])
+                    record_import(
+                        by=None, path=path, file_name=path.name, obj=plan, unit=plan.issuer,
+                        summary=f"Nhập phụ lục nhiệm vụ của kế hoạch {plan.display_number} (lệnh import_plan): "
+                        f"{len(report.rows)} nhiệm vụ ({report.created} mới, {report.updated} cập nhật, "
+                        f"{report.unchanged} không đổi).",
+                        details={"created": report.created, "updated": report.updated,
+                                 "unchanged": report.unchanged},
+                    )  # fmt: skip
         except ImportFileError as exc:
             raise CommandError(f"{path.name}: {exc} Không có gì được ghi.") from exc
 
