@@ -82,7 +82,7 @@ def test_it_leaves_7_1_to_the_systems_proposal(card, people):
 
 
 def test_it_needs_a_reason_for_not_applicable(card, people):
-    with pytest.raises(WorkflowError, match="Tiêu chí 1.1: “Không áp dụng” cần ghi lý do."):
+    with pytest.raises(WorkflowError, match=r"Tiêu chí 1\.1: “Không áp dụng” cần ghi lý do\."):
         save(card, people.alice, **{"1_1": EntryInput(Result.NOT_APPLICABLE, na_reason="  ")})
     assert card.entries.get(criterion__code="1.1").result == Result.NOT_ASSESSED
 

@@ -7,9 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from kpi.models import LockedError, Scorecard, ScoreEntry, Transition
-from kpi.scoring import Rank, Result
+from kpi.scoring import Result
 from kpi.selectors import month_rates, month_summary, scorecard_score
-from tests.kpi_helpers import NA_REASON, accept_not_applicable, settle
 from kpi.services import (
     ConflictError,
     EntryInput,
@@ -29,6 +28,7 @@ from kpi.services import (
     split_points,
     submission_deadline,
 )
+from tests.kpi_helpers import NA_REASON, accept_not_applicable, settle
 
 State = Scorecard.State
 MARCH = date(2026, 3, 1)
