@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.utils import OperationalError
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from kpi.access import check_card_action
 from kpi.errors import ConflictError, PermissionDenied, WorkflowError
@@ -286,45 +286,30 @@ def scorecard_update_entries(
     _check_version(card, version)
     # The unit saves its draft; once sent, the reviewer's edits are the review.
     check_card_action(by, card, "review" if card.state == State.SUBMITTED else "save")
-    by_code = {e.criterion.code: e for e in card.entries.select_related("criterion") if e.criterion_id}
+    # Read once, change in memory, write only what changed: a 25-criterion save costs a fixed handful of
+    # queries, not a dozen per criterion (every officer saves on the morning of the deadline).
+    saved = ordered_entries(card, with_evidence=True)
+    by_code = {e.criterion.code: e for e in saved if e.criterion_id}
     unknown = set(entries) - set(by_code)
     if unknown:
         raise WorkflowError(f"Không có tiêu chí: {', '.join(sorted(unknown))}.")
+    changed, evidence = [], []
     for code, data in entries.items():
         entry = by_code[code]
-        if data.result not in Result.values:
-            raise WorkflowError(f"Tiêu chí {code}: kết quả “{data.result}” không hợp lệ.")
-        if entry.na_by_rubric and data.result != Result.NOT_APPLICABLE:
-            raise WorkflowError(
-                f"Tiêu chí {code} không áp dụng cho {card.unit.get_kind_display().lower()} theo bộ tiêu chí: "
-                "không chấm được."
-            )
-        entry.result = data.result
-        entry.ratio = data.ratio if data.result in (Result.PARTIAL, Result.LATE_PARTIAL) else None
-        for name in ("comment", "evidence_note"):
-            if getattr(data, name) is not None:
-                setattr(entry, name, getattr(data, name))
-        if entry.na_by_rubric:
-            pass  # the rubric's reason stands, and needs nobody's acceptance
-        elif data.result != Result.NOT_APPLICABLE:
-            entry.na_reason, entry.na_accepted = "", False
-        elif card.state == State.DRAFT:
-            if data.na_reason is not None:
-                entry.na_reason = data.na_reason.strip()
-        elif data.na_accepted is not None:
-            entry.na_accepted = data.na_accepted
-        if card.state == State.SUBMITTED and (
-            review or data.reviewed_points is not None or data.review_reason is not None
-        ):
-            # A review form sends every field, so an emptied box clears the manual points.
-            entry.reviewed_points = data.reviewed_points
-            entry.review_reason = (data.review_reason or "").strip()
+        before = [getattr(entry, name) for name in EDITED_FIELDS]
+        _apply(card, entry, code, data, review)
         _validate(entry, code)
-        entry.save()
+        if [getattr(entry, name) for name in EDITED_FIELDS] != before:
+            changed.append(entry)
         if data.evidence_ids is not None:
-            _set_evidence(card, entry, code, set(data.evidence_ids), by)
+            current = {ev.pk for ev in entry.evidence.all()}
+            if set(data.evidence_ids) != current:
+                evidence.append((entry, code, set(data.evidence_ids), current))
+    if changed:
+        bulk_update_with_history(changed, ScoreEntry, EDITED_FIELDS, default_user=_user(by))
+    if evidence:
+        _set_evidence(card, evidence, by)
     card.version += 1
-    saved = ordered_entries(card)
     result = _store_score(card, saved)
     if card.state == State.SUBMITTED:
         _require_review_reasons(saved, result)
@@ -332,35 +317,79 @@ def scorecard_update_entries(
     return card
 
 
-def _set_evidence(card: Scorecard, entry: ScoreEntry, code: str, wanted: set[int], by):
-    """Attach exactly `wanted` of the unit's evidence to the entry; each addition and removal is recorded
-    on the card's history (the Nhật ký)."""
-    current = set(entry.evidence.values_list("pk", flat=True))
-    if wanted == current:
-        return
+# What a save may change on an entry (and so what its history records).
+EDITED_FIELDS = [
+    "result", "ratio", "comment", "evidence_note", "na_reason", "na_accepted", "reviewed_points", "review_reason",
+]  # fmt: skip
+
+
+def _user(by):
+    return by if by is not None and getattr(by, "is_authenticated", False) else None
+
+
+def _apply(card: Scorecard, entry: ScoreEntry, code: str, data: EntryInput, review: bool):
+    if data.result not in Result.values:
+        raise WorkflowError(f"Tiêu chí {code}: kết quả “{data.result}” không hợp lệ.")
+    if entry.na_by_rubric and data.result != Result.NOT_APPLICABLE:
+        raise WorkflowError(
+            f"Tiêu chí {code} không áp dụng cho {card.unit.get_kind_display().lower()} theo bộ tiêu chí: "
+            "không chấm được."
+        )
+    entry.result = data.result
+    entry.ratio = data.ratio if data.result in (Result.PARTIAL, Result.LATE_PARTIAL) else None
+    for name in ("comment", "evidence_note"):
+        if getattr(data, name) is not None:
+            setattr(entry, name, getattr(data, name))
+    if entry.na_by_rubric:
+        pass  # the rubric's reason stands, and needs nobody's acceptance
+    elif data.result != Result.NOT_APPLICABLE:
+        entry.na_reason, entry.na_accepted = "", False
+    elif card.state == State.DRAFT:
+        if data.na_reason is not None:
+            entry.na_reason = data.na_reason.strip()
+    elif data.na_accepted is not None:
+        entry.na_accepted = data.na_accepted
+    if card.state == State.SUBMITTED and (
+        review or data.reviewed_points is not None or data.review_reason is not None
+    ):
+        # A review form sends every field, so an emptied box clears the manual points.
+        entry.reviewed_points = data.reviewed_points
+        entry.review_reason = (data.review_reason or "").strip()
+
+
+def _set_evidence(card: Scorecard, changes: list[tuple[ScoreEntry, str, set[int], set[int]]], by):
+    """Attach exactly the wanted evidence to each entry (only the unit's own, not deleted); each addition and
+    removal is recorded on the card's history (the Nhật ký)."""
     check_card_action(by, card, "attach_evidence")
-    allowed = set(
-        card.unit.evidence.filter(pk__in=wanted, deleted_at__isnull=True).values_list("pk", flat=True)
-    )
-    if allowed != wanted:
-        raise WorkflowError(f"Tiêu chí {code}: chỉ đính kèm được minh chứng của chính đơn vị.")
-    entry.evidence.set(allowed)
+    wanted_all = set().union(*(wanted for _, _, wanted, _ in changes))
     names = {
         pk: name or url
-        for pk, name, url in card.unit.evidence.filter(pk__in=wanted ^ current).values_list(
-            "pk", "original_name", "url"
-        )
+        for pk, name, url in card.unit.evidence.filter(
+            pk__in=wanted_all, deleted_at__isnull=True
+        ).values_list("pk", "original_name", "url")
     }
-    for pk in sorted(wanted - current):
-        audit_record(
-            action=Action.EVIDENCE_ADD, by=by, obj=card, unit=card.unit,
-            summary=f"Gắn minh chứng “{names.get(pk, pk)}” vào tiêu chí {code}.", details={"evidence": pk},
-        )  # fmt: skip
-    for pk in sorted(current - wanted):
-        audit_record(
-            action=Action.EVIDENCE_REMOVE, by=by, obj=card, unit=card.unit,
-            summary=f"Gỡ minh chứng “{names.get(pk, pk)}” khỏi tiêu chí {code}.", details={"evidence": pk},
-        )  # fmt: skip
+    for _entry, code, wanted, _current in changes:
+        if not wanted <= set(names):
+            raise WorkflowError(f"Tiêu chí {code}: chỉ đính kèm được minh chứng của chính đơn vị.")
+    Link = ScoreEntry.evidence.through
+    for entry, code, wanted, current in changes:
+        removed = current - wanted
+        if removed:
+            Link.objects.filter(scoreentry_id=entry.pk, evidence_id__in=removed).delete()
+        Link.objects.bulk_create(
+            [Link(scoreentry_id=entry.pk, evidence_id=pk) for pk in sorted(wanted - current)]
+        )
+        known = {ev.pk: ev.original_name or ev.url for ev in entry.evidence.all()}
+        for pk in sorted(wanted - current):
+            audit_record(
+                action=Action.EVIDENCE_ADD, by=by, obj=card, unit=card.unit,
+                summary=f"Gắn minh chứng “{names[pk]}” vào tiêu chí {code}.", details={"evidence": pk},
+            )  # fmt: skip
+        for pk in sorted(removed):
+            audit_record(
+                action=Action.EVIDENCE_REMOVE, by=by, obj=card, unit=card.unit,
+                summary=f"Gỡ minh chứng “{known.get(pk, pk)}” khỏi tiêu chí {code}.", details={"evidence": pk},
+            )  # fmt: skip
 
 
 def _require_review_reasons(entries: list[ScoreEntry], result: Score):
@@ -381,8 +410,11 @@ def _require_review_reasons(entries: list[ScoreEntry], result: Score):
 
 
 def _validate(entry: ScoreEntry, code: str):
+    # Fields and the entry's own rules, in Python; the named constraints are the database's to enforce (checking
+    # them here would cost a query per constraint per entry).
     try:
-        entry.full_clean(exclude=["scorecard", "criterion", "group"])
+        entry.clean_fields(exclude=["scorecard", "criterion", "group"])
+        entry.clean()
     except ValidationError as exc:
         messages = "; ".join(" ".join(v) for v in exc.message_dict.values())
         raise WorkflowError(f"Tiêu chí {code}: {messages}") from exc

@@ -368,3 +368,18 @@ def test_it_flags_a_sent_card_with_too_little_applying_in_the_queue(card, people
     client.force_login(people.bob)
     page = client.get(reverse("review_queue"), {"month": "2026-03"}).content.decode()
     assert "ít tiêu chí áp dụng" in page
+
+
+# --- a save's cost --------------------------------------------------------------------------------------------
+
+
+def test_it_saves_a_whole_card_in_a_fixed_number_of_queries(card, people, django_assert_max_num_queries):
+    every = {e.criterion.code: done() for e in card.entries.select_related("criterion")}
+    with django_assert_max_num_queries(11):  # not one query per criterion
+        card = scorecard_update_entries(scorecard=card, by=people.alice, version=card.version, entries=every)
+    assert set(card.entries.values_list("result", flat=True)) == {Result.DONE}
+    history = card.entries.get(criterion__code="4.2").history.order_by("history_id")
+    assert [h.result for h in history] == [Result.NOT_ASSESSED, Result.DONE]
+    # The same form sent again changes no entry, and records no history.
+    scorecard_update_entries(scorecard=card, by=people.alice, version=card.version, entries=every)
+    assert card.entries.get(criterion__code="4.2").history.count() == 2
