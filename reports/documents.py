@@ -7,14 +7,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.db.models import Prefetch
 from django.utils import timezone
 
-from kpi.models import Scorecard
+from kpi.models import Scorecard, ScoreEntry
 from kpi.months import previous_month
-from kpi.scoring import Rank, Result
-from kpi.selectors import latest_rubrics, month_rates, month_summary, ordered_entries, score_entries
+from kpi.scoring import Rank, Result, round2
+from kpi.selectors import latest_rubrics, month_rates, month_summary, score_entries
+from plans.formatting import vn_decimal
 from plans.models import DocumentProfile, IndicatorValue, OrgUnit, Plan
+from reports.rounding import PrintedPoints, printed_points
 from tasks.deadlines import quarter_end
+from tasks.models import Evidence
 from tasks.selectors import plan_tasks
 from tasks.status import Status, plan_start, status_at
 
@@ -54,18 +58,126 @@ class Issuer:
         )  # fmt: skip
 
 
+NO_FULL_NAME = "(chưa khai báo họ tên)"
+
+
+def person_label(user) -> str | None:
+    """How a report names a person: "Nguyễn Văn A, Chuyên viên Phòng VH-XH" — the full name and the title on
+    the profile (or the unit's name). Never the username: without a full name, only that it is missing."""
+    if user is None:
+        return None
+    name = user.get_full_name().strip()
+    if not name:
+        return NO_FULL_NAME
+    profile = getattr(user, "profile", None)  # superusers may have none
+    title = (profile.title.strip() or profile.unit.name) if profile is not None else ""
+    return f"{name}, {title}" if title else name
+
+
+@dataclass
+class EvidenceLine:
+    """One attached file or link, as the reviewer saw it."""
+
+    name: str  # the file's original name, or the link
+    is_link: bool
+    doc_number: str
+    doc_date: date | None
+    summary: str
+    deleted_on: date | None  # hidden by the unit after it was attached (kept, never erased)
+
+    @classmethod
+    def of(cls, evidence) -> EvidenceLine:
+        is_link = not evidence.file and bool(evidence.url)
+        return cls(
+            name=evidence.url if is_link else (evidence.original_name or evidence.file.name.rsplit("/")[-1]),
+            is_link=is_link,
+            doc_number=evidence.doc_number,
+            doc_date=evidence.doc_date,
+            summary=evidence.summary,
+            deleted_on=timezone.localtime(evidence.deleted_at).date() if evidence.deleted_at else None,
+        )
+
+    @property
+    def reference(self) -> str:
+        """ "số 12/BC-VHXH, ngày 20/03/2026", what of it is known."""
+        parts = []
+        if self.doc_number:
+            parts.append(f"số {self.doc_number}")
+        if self.doc_date:
+            parts.append(f"ngày {self.doc_date:%d/%m/%Y}")
+        return ", ".join(parts)
+
+    @property
+    def text(self) -> str:
+        """The whole line, for a spreadsheet cell."""
+        text = ("Đường dẫn: " if self.is_link else "Tệp: ") + self.name
+        for part in (self.reference, self.summary):
+            if part:
+                text += f"; {part}"
+        if self.deleted_on:
+            text += f" (đơn vị đã xóa ngày {self.deleted_on:%d/%m/%Y})"
+        return text
+
+
 @dataclass
 class CriterionLine:
     code: str
     name: str
     achievement: str
     evidence_expected: str
-    evidence: str  # what the unit attached
     frequency: str
+    result: str  # Result value
+    ratio: Decimal | None
+    evidence: list[EvidenceLine]  # what the unit attached
+    evidence_note: str  # what the unit wrote about its evidence
+    na_reason: str  # why "Không áp dụng": the rubric's or the unit's
+    na_by_rubric: bool
+    na_accepted: bool
     max_points: Decimal
-    self_points: Decimal | None
-    points: Decimal | None  # None: not applicable this month
-    note: str
+    self_points: Decimal | None  # None: claimed "Không áp dụng" (or not assessed yet, on a draft)
+    points: Decimal | None  # None: not applicable this month, or not assessed yet
+    review_differs: bool  # the reviewed points are not the unit's own
+    review_reason: str
+    comment: str
+
+    @property
+    def result_label(self) -> str:
+        label = Result(self.result).label
+        if self.ratio is not None:
+            label += f" ({vn_decimal(self.ratio * 100, 0)}%)"
+        return label
+
+    @property
+    def not_applicable(self) -> bool:
+        return self.result == Result.NOT_APPLICABLE
+
+    @property
+    def not_assessed(self) -> bool:
+        return self.result == Result.NOT_ASSESSED
+
+    @property
+    def na_source(self) -> str:
+        return "theo bộ tiêu chí" if self.na_by_rubric else "đơn vị nêu"
+
+    @property
+    def na_status(self) -> str:
+        """Whether the reason stands: the rubric's always does, the unit's once the reviewer accepts it."""
+        if self.na_by_rubric:
+            return ""
+        return "thẩm định đã chấp nhận" if self.na_accepted else "thẩm định chưa chấp nhận"
+
+    @property
+    def notes(self) -> list[str]:
+        """The remarks column: why not applicable, why the reviewer's points differ, the comment."""
+        notes = []
+        if self.not_applicable:
+            status = f"; {self.na_status}" if self.na_status else ""
+            notes.append(f"Lý do không áp dụng ({self.na_source}{status}): {self.na_reason}")
+        if self.review_differs:
+            notes.append(f"Lý do thẩm định: {self.review_reason or '(không ghi lý do)'}")
+        if self.comment:
+            notes.append(f"Nhận xét: {self.comment}")
+        return notes
 
 
 @dataclass
@@ -74,8 +186,9 @@ class GroupBlock:
     name: str
     max_points: Decimal
     lines: list[CriterionLine] = field(default_factory=list)
+    applicable: Decimal = Decimal("0")
     self_points: Decimal = Decimal("0")
-    points: Decimal = Decimal("0")
+    points: Decimal = Decimal("0")  # as printed: the groups add up to the printed points achieved
 
 
 @dataclass
@@ -85,74 +198,104 @@ class ScorecardDocument:
     month: date
     issuer: Issuer
     groups: list[GroupBlock]
-    applicable: Decimal
+    printed: PrintedPoints
     self_total: Decimal
-    achieved: Decimal
     total: Decimal | None
     rank: str | None
+    score_rank_label: str
+    reviewer: str | None
+    approver: str | None
     is_draft: bool
     dated: date
 
     @property
+    def applicable(self) -> Decimal:
+        return self.printed.applicable
+
+    @property
+    def achieved(self) -> Decimal:
+        return self.printed.achieved
+
+    @property
     def rank_label(self) -> str:
-        return Rank(self.rank).label if self.rank else "Chưa xếp loại (không có tiêu chí áp dụng)"
+        return Rank(self.rank).label if self.rank else self.score_rank_label
 
 
-def _result_note(entry) -> str:
-    parts = []
-    if entry.result != Result.NOT_APPLICABLE:
-        label = Result(entry.result).label
-        if entry.ratio is not None:
-            label += f" ({entry.ratio * 100:.0f}%)".replace(".", ",")
-        parts.append(label)
-    if entry.comment:
-        parts.append(entry.comment)
-    if entry.reviewed_points is not None:
-        parts.append(f"Điểm thẩm định nhập tay: {entry.review_reason}")
-    return ". ".join(parts)
+def _card_entries(card: Scorecard) -> list[ScoreEntry]:
+    """The card's entries in rubric order, each with its evidence (in the order attached): two queries."""
+    evidence = Prefetch("evidence", queryset=Evidence.objects.order_by("uploaded_at", "pk"))
+    entries = card.entries.select_related("criterion", "group").prefetch_related(evidence)
+    return sorted(
+        entries,
+        key=lambda e: (e.group.order, e.criterion is None, e.criterion.order if e.criterion else 0, e.pk),
+    )
 
 
 def scorecard_document(card: Scorecard) -> ScorecardDocument:
-    entries = ordered_entries(card)
-    score = score_entries(card.rubric, entries)
+    """Everything the card was judged on, in a fixed number of queries whatever its evidence."""
+    card = Scorecard.objects.select_related(
+        "unit__ward", "rubric__plan", "reviewed_by__profile__unit", "approved_by__profile__unit"
+    ).get(pk=card.pk)
+    entries = _card_entries(card)
+    rubric_groups = list(card.rubric.groups.order_by("order"))
+    score = score_entries(card.rubric, entries, {g.code: g.max_points for g in rubric_groups})
+    printed = printed_points(score)
     items = {item.key: item for item in score.items}
-    groups: dict[str, GroupBlock] = {}
-    for group in card.rubric.groups.order_by("order"):
-        groups[group.code] = GroupBlock(group.code, group.name, group.max_points)
+    groups = {g.code: GroupBlock(g.code, g.name, g.max_points) for g in rubric_groups}
     is_draft = card.state == Scorecard.State.DRAFT
     for entry in entries:
         block = groups[entry.group.code]
         item = items[str(entry.pk)]
         criterion = entry.criterion
-        # Self points are frozen when the unit submits; a draft shows what the unit claims as it stands.
-        claimed = (item.achieved if item.applicable else None) if is_draft else entry.self_points
+        assessed = item.applicable and entry.result != Result.NOT_ASSESSED
+        points = round2(item.achieved) if assessed else None
+        # Self points are frozen when the unit submits; a draft shows what the unit claims as it stands,
+        # rounded as submitting would freeze it.
+        claimed = points if is_draft else entry.self_points
         line = CriterionLine(
             code=criterion.code if criterion else "Đột xuất",
             name=criterion.name if criterion else entry.adhoc_title,
             achievement=criterion.achievement if criterion else "",
             evidence_expected=criterion.evidence if criterion else "",
-            evidence=entry.evidence_note,
             frequency=criterion.frequency if criterion else "",
+            result=entry.result,
+            ratio=entry.ratio,
+            evidence=[EvidenceLine.of(e) for e in entry.evidence.all()],
+            evidence_note=entry.evidence_note,
+            na_reason=entry.na_reason,
+            na_by_rubric=entry.na_by_rubric,
+            na_accepted=entry.na_accepted,
             max_points=item.possible if item.applicable else entry.points,
             self_points=claimed,
-            points=item.achieved if item.applicable else None,
-            note=_result_note(entry),
+            points=points,
+            review_differs=not is_draft and (entry.reviewed_points is not None or points != claimed),
+            review_reason=entry.review_reason,
+            comment=entry.comment,
         )
         block.lines.append(line)
         block.self_points += claimed or 0
-        block.points += item.achieved
+    for code, block in groups.items():
+        block.points = printed.groups.get(code, Decimal("0.00"))
+        block.applicable = score.group_possible.get(code, Decimal("0"))
+        if is_draft:  # the claim is the card as it stands: printed by the same rule as the points achieved
+            block.self_points = block.points
     approved = card.is_locked
+    # The leader's snapshot is the official figure; but a card the engine gives no rank (results still to
+    # choose, too little applying) never prints one.
+    rank = ((card.approved_rank or None) if approved else score.rank) if score.rank else None
     return ScorecardDocument(
         card=card,
         unit=card.unit,
         month=card.month,
         issuer=Issuer.for_ward(card.unit.ward),
         groups=list(groups.values()),
-        applicable=score.applicable,
-        self_total=sum((line.self_points or 0 for g in groups.values() for line in g.lines), Decimal("0")),
-        achieved=score.achieved,
+        printed=printed,
+        self_total=sum((g.self_points for g in groups.values()), Decimal("0")),
         total=card.approved_total if approved else score.total,
-        rank=(card.approved_rank or None) if approved else score.rank,
+        rank=rank,
+        score_rank_label=score.rank_label,
+        reviewer=person_label(card.reviewed_by),
+        approver=person_label(card.approved_by),
         is_draft=is_draft,
         dated=timezone.localtime(card.approved_at).date()
         if approved and card.approved_at
@@ -166,9 +309,12 @@ class SummaryLine:
     state: str
     total: Decimal | None
     rank: str | None
-    groups: dict[str, Decimal]
+    groups: dict[str, Decimal]  # as printed: they add up to `achieved` (reports.rounding)
     on_time: bool | None
     previous: Decimal | None
+    achieved: Decimal | None = None
+    applicable: Decimal | None = None
+    score_rank_label: str = ""  # what a card the engine gives no rank prints instead
 
     @property
     def change(self) -> Decimal | None:
@@ -176,7 +322,7 @@ class SummaryLine:
 
     @property
     def rank_label(self) -> str:
-        return Rank(self.rank).label if self.rank else ""
+        return Rank(self.rank).label if self.rank else self.score_rank_label
 
 
 @dataclass
@@ -199,15 +345,20 @@ def _lines(rubric, month: date, units=None) -> list[SummaryLine]:
     lines = []
     for row in rows:
         before = previous.get(row.unit.pk)
+        printed = printed_points(row.score) if row.score else None
         lines.append(
             SummaryLine(
                 unit=row.unit,
                 state=row.card.get_state_display() if row.card else "Chưa có phiếu",
                 total=row.official_total,
-                rank=row.official_rank,
-                groups=row.score.groups if row.score else {},
+                # Never a rank for a card the engine gives none (see scorecard_document).
+                rank=row.official_rank if row.score and row.score.rank else None,
+                groups=printed.groups if printed else {},
                 on_time=row.card.submitted_on_time if row.card else None,
                 previous=before.official_total if before else None,
+                achieved=printed.achieved if printed else None,
+                applicable=printed.applicable if printed else None,
+                score_rank_label=row.score.rank_label if row.score else "",
             )
         )
     return lines

@@ -3,6 +3,7 @@ render(form_data) -> (filename, mimetype, bytes). Commands and download views bo
 
 from __future__ import annotations
 
+from decimal import Decimal
 from io import BytesIO
 
 from openpyxl import Workbook
@@ -21,6 +22,7 @@ from reports.documents import (
     ward_summary,
 )
 from reports.pdf import render_pdf
+from reports.rounding import printed_points
 
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -114,14 +116,14 @@ def _style(cell, value, font, border, fill, number_format):
         cell.border = BOX
     if fill:
         cell.fill = fill
-    if isinstance(value, float | int) and not isinstance(value, bool):
+    if isinstance(value, Decimal | int) and not isinstance(value, bool):
         cell.number_format = number_format
     cell.alignment = Alignment(wrap_text=isinstance(value, str), vertical="top")
 
 
 def _n(value):
-    """Official scores as values (numbers), rounded as the engine rounds them."""
-    return None if value is None else float(round2(value))
+    """Official scores as values (numbers, Decimal), rounded as the engine rounds them."""
+    return None if value is None else round2(value)
 
 
 def _save(book) -> bytes:
@@ -133,27 +135,60 @@ def _save(book) -> bytes:
 # --- scorecard ---------------------------------------------------------------------------------------------
 
 
+SCORECARD_COLUMNS = [
+    ("STT", 8), ("Nhóm nhiệm vụ", 22), ("Chỉ tiêu/KPI đánh giá", 46), ("Tần suất", 10),
+    ("Minh chứng đã nộp", 44), ("Ghi chú minh chứng", 28), ("Kết quả", 16), ("Lý do không áp dụng", 30),
+    ("Lý do không áp dụng của", 14), ("Thẩm định chấp nhận lý do", 12), ("Điểm tối đa", 10),
+    ("Điểm tự chấm", 10), ("Điểm đạt", 10), ("Lý do thẩm định", 30), ("Nhận xét", 30),
+]  # fmt: skip
+
+
+def _criterion_row(line) -> list:
+    name = line.name + (f"\n(Mức đạt: {line.achievement})" if line.achievement else "")
+    evidence = "\n".join(e.text for e in line.evidence)
+    if line.not_applicable:
+        na = [line.na_reason, "Bộ tiêu chí" if line.na_by_rubric else "Đơn vị",
+              "" if line.na_by_rubric else ("Có" if line.na_accepted else "Chưa")]  # fmt: skip
+    else:
+        na = ["", "", ""]
+    review = (line.review_reason or "(không ghi lý do)") if line.review_differs else ""
+    return [line.code, "", name, line.frequency, evidence, line.evidence_note, line.result_label, *na,
+            _n(line.max_points), _n(line.self_points), _n(line.points), review, line.comment]  # fmt: skip
+
+
 def scorecard_sheet(book, doc: ScorecardDocument, *, title: str | None = None, stream=False):
     sheet = book.create_sheet(title[:31] if title else "Phiếu KPI")
     table = Sheet(
         sheet,
         [f"PHIẾU ĐÁNH GIÁ KPI THÁNG {doc.month:%m/%Y}", doc.unit.name,
          f"Trạng thái: {doc.card.get_state_display()}" + ("  —  DỰ THẢO" if doc.is_draft else "")],
-        [("STT", 8), ("Nhóm nhiệm vụ", 24), ("Chỉ tiêu/KPI đánh giá", 50), ("Minh chứng", 34), ("Tần suất", 11),
-         ("Điểm tối đa", 10), ("Điểm tự chấm", 10), ("Điểm đạt", 10), ("Ghi chú", 30)],
+        SCORECARD_COLUMNS,
         stream=stream,
     )  # fmt: skip
+    blank = [""] * 10
     for group in doc.groups:
-        table.append([group.code, group.name, "", "", "", _n(group.max_points), _n(group.self_points),
-                      _n(group.points), ""], font=BOLD, border=True, fill=GREY)  # fmt: skip
+        table.append([group.code, group.name, *blank[:8], _n(group.max_points), _n(group.self_points),
+                      _n(group.points), "", ""], font=BOLD, border=True, fill=GREY)  # fmt: skip
         for line in group.lines:
-            name = line.name + (f"\n(Mức đạt: {line.achievement})" if line.achievement else "")
-            table.append([line.code, "", name, line.evidence or f"Cần: {line.evidence_expected}", line.frequency,
-                          _n(line.max_points), _n(line.self_points), _n(line.points),
-                          line.note or ("Không áp dụng" if line.points is None else "")], border=True)  # fmt: skip
-    table.append(["", "TỔNG", f"Điểm áp dụng {float(round2(doc.applicable))}; tổng quy về thang 100", "", "",
-                  100, _n(doc.self_total), _n(doc.total), doc.rank_label], font=BOLD, border=True)  # fmt: skip
+            table.append(_criterion_row(line), border=True)
+    # The groups above add up to the points achieved here (reports.rounding); the total is their share of
+    # the points that applied.
+    table.append(["", "CỘNG", *blank[:8], _n(doc.card.rubric.total), _n(doc.self_total), _n(doc.achieved)],
+                 font=BOLD, border=True)  # fmt: skip
+    table.append(["", "Điểm các tiêu chí áp dụng", *blank[:8], _n(doc.applicable)], border=True)
+    table.append(["", "TỔNG ĐIỂM (quy về thang 100)", *blank[:10], _n(doc.total)], font=BOLD, border=True)
+    table.append(["", "XẾP LOẠI", doc.rank_label], font=BOLD, border=True)
+    if doc.reviewer:
+        table.append(["", "Người thẩm định", f"{doc.reviewer}, ngày {vn_date(_day(doc.card.reviewed_at))}"])
+    if doc.approver:
+        table.append(["", "Người phê duyệt", f"{doc.approver}, ngày {vn_date(_day(doc.card.approved_at))}"])
     return sheet
+
+
+def _day(moment):
+    from django.utils import timezone
+
+    return timezone.localtime(moment).date() if moment else None
 
 
 @register
@@ -216,7 +251,8 @@ class WardSummaryXlsx(Exporter):
                 "Tổng hợp"[:31] if len(doc.blocks) == 1 else f"Tổng hợp {rubric.plan_id}"
             )
             headers = [("STT", 6), ("Đơn vị", 40), ("Trạng thái", 14)] + [(f"Nhóm {g}", 9) for g in groups] + [
-                ("Tổng điểm", 10), ("Xếp loại", 22), ("So với tháng trước", 11), ("Nộp đúng hạn", 11)]  # fmt: skip
+                ("Cộng điểm đạt", 10), ("Điểm áp dụng", 10), ("Tổng điểm", 10), ("Xếp loại", 22),
+                ("So với tháng trước", 11), ("Nộp đúng hạn", 11)]  # fmt: skip
             table = Sheet(sheet, [f"TỔNG HỢP KẾT QUẢ KPI THÁNG {doc.month:%m/%Y}", doc.ward.name,
                                   f"Bộ tiêu chí KPI của Kế hoạch số {rubric.plan.display_number} (phiên bản "
                                   f"{rubric.version}); đã nộp {rates.submitted}/"
@@ -224,7 +260,8 @@ class WardSummaryXlsx(Exporter):
             for index, line in enumerate(block, start=1):
                 on_time = {True: "Đúng hạn", False: "Muộn", None: ""}[line.on_time]
                 table.append([index, line.unit.name, line.state, *[_n(line.groups.get(g)) for g in groups],
-                              _n(line.total), line.rank_label, _n(line.change), on_time], border=True)  # fmt: skip
+                              _n(line.achieved), _n(line.applicable), _n(line.total), line.rank_label,
+                              _n(line.change), on_time], border=True)  # fmt: skip
             table.append([])
             for label, count in doc.rank_counts.items():
                 table.append(["", label, count], number_format="0")
@@ -305,7 +342,7 @@ class QuarterReportXlsx(Exporter):
                            ("Số liệu mới nhất", 12), ("Tính đến", 11), ("Đánh giá", 18)])  # fmt: skip
         for i in doc.indicators:
             verdict = {True: "Đạt", False: "Chưa đạt", None: "Chưa có số liệu"}[i.met]
-            indicators.append([i.code, i.text, i.target, float(i.value) if i.value is not None else None,
+            indicators.append([i.code, i.text, i.target, i.value,
                                vn_date(i.measured_on), verdict], border=True)  # fmt: skip
         return f"bao-cao-tien-do-{doc.year}-q{doc.quarter}-{_slug(doc.plan.code)}.xlsx", XLSX, _save(book)
 
@@ -337,11 +374,14 @@ class CityMonthXlsx(Exporter):
             for ward in wards:
                 units = rubric.units.filter(ward=ward).order_by("path")
                 for row in month_summary(rubric, month, units):
-                    card, score, total, rank = row.card, row.score, row.official_total, row.official_rank
+                    card, score, total = row.card, row.score, row.official_total
+                    printed = printed_points(score).groups if score else {}
+                    rank = (
+                        (Rank(row.official_rank).label if score.rank else score.rank_label) if score else ""
+                    )
                     on_time = {True: "Đúng hạn", False: "Muộn", None: ""}[
                         card.submitted_on_time if card else None
                     ]
                     table.append([ward.name, row.unit.name, card.get_state_display() if card else "Chưa có phiếu",
-                                  *[_n(score.groups.get(g)) if score else None for g in groups], _n(total),
-                                  Rank(rank).label if rank else "", on_time])  # fmt: skip
+                                  *[_n(printed.get(g)) for g in groups], _n(total), rank, on_time])  # fmt: skip
         return f"kpi-{month:%Y-%m}-{_slug(city.code)}.xlsx", XLSX, _save(book)

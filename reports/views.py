@@ -1,5 +1,7 @@
 """Report downloads. Each view starts with one access check (plans.access) and answers 404 to anyone outside
-the scope: never data, never a hint that the thing exists."""
+the scope: never data, never a hint that the thing exists. Every download is recorded in the Nhật ký, in the
+one helper all of them pass through (exports written by the management commands are not: those are an
+administrator's own files)."""
 
 from __future__ import annotations
 
@@ -10,14 +12,22 @@ from django.shortcuts import get_object_or_404
 from kpi.access import get_scorecard_or_404
 from kpi.months import MonthError, parse_month
 from plans.access import Role, has_role, unit_in_scope
+from plans.audit import Action, audit_record, file_sha256
 from plans.models import OrgUnit, Plan
 from reports.exports import REGISTRY
 
 FORMATS = {"pdf", "xlsx"}
+FORMAT_NAMES = {"pdf": "PDF", "xlsx": "Excel"}
 
 
-def _download(identifier: str, form_data: dict) -> HttpResponse:
+def _download(request, identifier: str, form_data: dict, *, name: str, obj, unit: OrgUnit) -> HttpResponse:
+    """Render the report, record who downloaded what (and the exact bytes' SHA-256), and send it."""
     filename, mimetype, data = REGISTRY[identifier]().render(form_data)
+    fmt = identifier.rsplit("_", 1)[1]
+    audit_record(
+        action=Action.DOWNLOAD, by=request.user, obj=obj, unit=unit, summary=f"{name} {FORMAT_NAMES[fmt]}",
+        file_name=filename, file_sha256=file_sha256(data), details={"report": identifier},
+    )  # fmt: skip
     response = HttpResponse(data, content_type=mimetype)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["X-Content-Type-Options"] = "nosniff"
@@ -39,7 +49,10 @@ def _ward_reader(user, ward: OrgUnit):
 @login_required
 def scorecard_download(request, pk: int, fmt: str):
     card = get_scorecard_or_404(request.user, pk)
-    return _download(f"scorecard_{_format(fmt)}", {"scorecard": card})
+    return _download(
+        request, f"scorecard_{_format(fmt)}", {"scorecard": card},
+        name=f"Phiếu đánh giá KPI tháng {card.month:%m/%Y}", obj=card, unit=card.unit,
+    )  # fmt: skip
 
 
 @login_required
@@ -50,7 +63,10 @@ def ward_summary_download(request, code: str, month: str, fmt: str):
         first_day = parse_month(month)
     except MonthError as exc:
         raise Http404 from exc
-    return _download(f"ward_summary_{_format(fmt)}", {"ward": ward, "month": first_day})
+    return _download(
+        request, f"ward_summary_{_format(fmt)}", {"ward": ward, "month": first_day},
+        name=f"Tổng hợp KPI tháng {first_day:%m/%Y} của phường", obj=ward, unit=ward,
+    )  # fmt: skip
 
 
 @login_required
@@ -60,4 +76,8 @@ def quarter_report_download(request, pk: int, year: int, quarter: int, fmt: str)
     if ward is None or not 1 <= quarter <= 4:
         raise Http404
     _ward_reader(request.user, ward)
-    return _download(f"quarter_report_{_format(fmt)}", {"plan": plan, "year": year, "quarter": quarter})
+    roman = ["I", "II", "III", "IV"][quarter - 1]
+    return _download(
+        request, f"quarter_report_{_format(fmt)}", {"plan": plan, "year": year, "quarter": quarter},
+        name=f"Báo cáo tiến độ Quý {roman}/{year} kế hoạch {plan.display_number}", obj=plan, unit=plan.issuer,
+    )  # fmt: skip

@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
@@ -27,6 +29,7 @@ from plans.formatting import vn_decimal
 from plans.models import IndicatorValue, OrgUnit, Plan, UserProfile
 from reports.exports import REGISTRY
 from tests.factories import UserFactory, UserProfileFactory
+from tests.kpi_helpers import accept_not_applicable, settle
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 MARCH, FEBRUARY = date(2026, 3, 1), date(2026, 2, 1)
@@ -43,7 +46,9 @@ def fill(unit_code, month, results, *, state):
     scorecard_update_entries(scorecard=card, by=None, version=card.version, entries=entries)
     if state == "draft":
         return card
+    card = settle(card)
     scorecard_submit(scorecard=card, by=None, at=datetime(month.year, month.month + 1, 4, 9, tzinfo=HCM))
+    card = accept_not_applicable(card)
     scorecard_review(scorecard=card, by=None)
     if state == "approved":
         scorecard_approve(scorecard=card, by=None)
@@ -110,7 +115,8 @@ def test_it_prints_a_scorecard_as_an_official_document(month):
         assert text in first, text
     # The total and rank the leader approved, in Vietnamese number format.
     assert f"Tổng điểm (quy về thang 100): {vn_decimal(card.approved_total)}" in first
-    assert Rank(card.approved_rank).label in first
+    # Too little of the rubric applied to this month: the engine gives no rank, and neither does the card.
+    assert card.approved_rank == "" and f"Xếp loại: {scorecard_score(card).rank_label}." in first
     assert "DỰ THẢO" not in "".join(pages)
     assert "1" not in page_lines(reader, 0)  # no page number on page 1
     assert "2" in page_lines(reader, 1) and "3" in page_lines(reader, 2)
@@ -131,26 +137,38 @@ def test_it_marks_a_draft_card(month):
     assert "DỰ THẢO" in pages[0] and "Trạng thái phiếu: Nháp" in pages[0]
 
 
+def sheet_rows(sheet, header_row=5):
+    """The header's columns by name, and each row's values by name, keyed by the first column."""
+    header = [c.value for c in sheet[header_row]]
+    rows = {}
+    for row in sheet.iter_rows(min_row=header_row + 1, values_only=True):
+        rows.setdefault(row[0] or row[1], dict(zip(header, row, strict=False)))
+    return header, rows
+
+
 def test_it_writes_the_scorecard_as_a_real_spreadsheet(month):
     card = month["vhxh"]
     book = load_workbook(BytesIO(render("scorecard_xlsx", scorecard=card)[2]))
     sheet = book.active
     assert sheet.cell(1, 1).value == "PHIẾU ĐÁNH GIÁ KPI THÁNG 03/2026"
-    assert "A1:I1" in {str(r) for r in sheet.merged_cells.ranges}
+    assert "A1:O1" in {str(r) for r in sheet.merged_cells.ranges}
     assert sheet.freeze_panes == "A6" and sheet.print_title_rows == "$5:$5"
     assert (sheet.page_setup.orientation, sheet.page_setup.paperSize, sheet.page_setup.fitToWidth) == (
         "landscape",
         9,
         1,
     )
-    rows = {sheet.cell(r, 1).value: r for r in range(6, sheet.max_row + 1)}
+    header, rows = sheet_rows(sheet)
     score = scorecard_score(card)
-    group2 = rows["2"]
-    assert sheet.cell(group2, 8).value == float(round(score.groups["2"], 2))  # a number, not text
-    assert sheet.cell(group2, 8).number_format == "#,##0.00"
-    assert sheet.cell(sheet.max_row, 8).value == float(card.approved_total)
-    comment = sheet.cell(rows["1.1"], 9)
-    assert comment.value.startswith("Hoàn thành. =HYPERLINK") and comment.data_type == "s"
+    points = header.index("Điểm đạt") + 1
+    group2 = next(r for r in range(6, sheet.max_row + 1) if sheet.cell(r, 1).value == "2")
+    assert sheet.cell(group2, points).value == float(round(score.groups["2"], 2))  # a number, not text
+    assert sheet.cell(group2, points).number_format == "#,##0.00"
+    assert rows["TỔNG ĐIỂM (quy về thang 100)"]["Điểm đạt"] == float(card.approved_total)
+    assert rows["XẾP LOẠI"]["Chỉ tiêu/KPI đánh giá"] == score.rank_label
+    comment = sheet.cell(next(r for r in range(6, sheet.max_row + 1) if sheet.cell(r, 1).value == "1.1"),
+                         header.index("Nhận xét") + 1)  # fmt: skip
+    assert comment.value == '=HYPERLINK("http://x")' and comment.data_type == "s"
 
 
 def test_it_summarises_the_ward_in_pdf_and_excel(month):
@@ -323,3 +341,342 @@ def test_it_repeats_the_table_header_on_every_appendix_page(month):
     ]
     assert len(landscape) >= 2
     assert all("Chỉ tiêu/KPI đánh giá" in text and "Điểm tự chấm" in text for text in landscape)
+
+
+# --- what the approved card was judged on --------------------------------------------------------------------
+
+APRIL = date(2026, 4, 1)
+Role = UserProfile.Role
+
+
+def lb_person(username, unit_code, role, *, first="", last="", title=""):
+    user = UserFactory(username=username, first_name=first, last_name=last)
+    UserProfileFactory(user=user, unit=OrgUnit.objects.get(code=unit_code), role=role, title=title)
+    return user
+
+
+def evidence(unit, by, *, name="", url="", number="", on=None, summary=""):
+    import secrets
+
+    from django.utils import timezone
+
+    from tasks.models import Evidence
+
+    return Evidence.objects.create(
+        unit=unit, token=secrets.token_hex(16), file=f"evidence/2026/04/{secrets.token_hex(4)}.pdf" if name else "",
+        original_name=name, url=url, extension="pdf" if name else "", doc_number=number, doc_date=on,
+        summary=summary, uploaded_by=by, uploaded_at=timezone.now(),
+    )  # fmt: skip
+
+
+@pytest.fixture
+def judged(db):
+    """An approved April card of Phòng VH-XH: files, a link, a rubric and a unit "Không áp dụng", a result the
+    reviewer changed with a reason and hand-set points; people with full names and titles."""
+    from kpi.models import Criterion
+
+    load_seed_data()
+    rubric = Rubric.objects.get(plan__number="29-KH/ĐU")
+    Criterion.objects.filter(group__rubric=rubric, code="3.4").update(
+        applies_to=["school"], not_applicable_reason="Chỉ các trường học thực hiện tiêu chí này."
+    )
+    officer = lb_person(
+        "u.canbo7", "LB-VHXH", Role.OFFICER, first="Trần Thị", last="Bình", title="Chuyên viên"
+    )
+    reviewer = lb_person("u.thamdinh7", "LB-VHXH", Role.REVIEWER, first="Nguyễn Văn", last="An",
+                         title="Chuyên viên Phòng VH-XH")  # fmt: skip
+    leader = lb_person("u.lanhdao7", "LB", Role.LEADER, first="Lê Văn", last="Cường")
+    unit = OrgUnit.objects.get(code="LB-VHXH")
+    files = [
+        evidence(unit, officer, name="Bao cao so ket giao duc thang 4 - Phong VHXH.pdf", number="45/BC-VHXH",
+                 on=date(2026, 4, 20), summary="Báo cáo sơ kết công tác giáo dục tháng 4"),
+        evidence(unit, officer, name="Ke hoach tuyen truyen.docx", number="12/KH-VHXH", on=date(2026, 4, 3)),
+        evidence(unit, officer, url="https://longbien.hanoi.gov.vn/tin-tuc/hoi-nghi-trien-khai-ke-hoach-giao-duc"
+                 "-nam-hoc-2025-2026-tai-phuong-long-bien", summary="Tin trên cổng thông tin phường"),
+    ]  # fmt: skip
+    card = scorecard_get_or_create(unit=unit, rubric=rubric, month=APRIL)
+    entries = {
+        e.criterion.code: EntryInput(Result.DONE, evidence_note=f"Văn bản số {e.criterion.code}/VHXH")
+        for e in card.entries.select_related("criterion")
+        if e.criterion.code not in ("3.4", "7.1")
+    }
+    entries["1.1"] = EntryInput(Result.DONE, evidence_ids=[files[0].pk, files[1].pk],
+                                evidence_note="Sổ theo dõi lưu tại Phòng VH-XH")  # fmt: skip
+    entries["1.2"] = EntryInput(Result.DONE, evidence_ids=[files[2].pk])
+    entries["1.3"] = EntryInput(Result.LATE, evidence_note="Công văn 30/VHXH ngày 28/04/2026")
+    entries["1.4"] = EntryInput(
+        Result.PARTIAL, ratio=Decimal("0.6"), evidence_note="Danh sách lớp đã tổ chức"
+    )
+    entries["2.1"] = EntryInput(Result.NOT_APPLICABLE, na_reason="Tháng 4 không có đợt kiểm tra liên ngành.")
+    card = scorecard_update_entries(scorecard=card, by=officer, version=card.version, entries=entries)
+    scorecard_submit(scorecard=card, by=officer, at=datetime(2026, 5, 4, 9, tzinfo=HCM))
+    card.refresh_from_db()
+    card = scorecard_update_entries(scorecard=card, by=reviewer, version=card.version, review=True, entries={
+        "1.3": EntryInput(Result.NOT_DONE, review_reason="Sản phẩm chưa gửi Đảng ủy phường."),
+        "1.4": EntryInput(Result.PARTIAL, ratio=Decimal("0.6"), reviewed_points=Decimal("2"),
+                          review_reason="Chỉ tính các lớp có biên bản."),
+        "2.1": EntryInput(Result.NOT_APPLICABLE, na_accepted=True),
+    })  # fmt: skip
+    scorecard_review(scorecard=card, by=reviewer)
+    scorecard_approve(scorecard=card, by=leader)
+    card.refresh_from_db()
+    return {"card": card, "files": files, "officer": officer, "reviewer": reviewer, "leader": leader}
+
+
+def squash(text: str) -> str:
+    return "".join(text.split())
+
+
+def appendix_text(data: bytes) -> str:
+    reader, pages = pdf_text(data)
+    return " ".join(
+        t for p, t in zip(reader.pages, pages, strict=True) if p.mediabox.width > p.mediabox.height
+    )
+
+
+def test_it_lists_each_attached_file_and_link_with_its_number_and_date(judged):
+    # Cells wrap anywhere (after "45/BC-", inside a link): compared without white space.
+    text = squash(appendix_text(render("scorecard_pdf", scorecard=judged["card"])[2]))
+    for expected in [
+        "– Bao cao so ket giao duc thang 4 - Phong VHXH.pdf — số 45/BC-VHXH, ngày 20/04/2026: "
+        "Báo cáo sơ kết công tác giáo dục tháng 4",
+        "– Ke hoach tuyen truyen.docx — số 12/KH-VHXH, ngày 03/04/2026",
+        "Ghi chú: Sổ theo dõi lưu tại Phòng VH-XH",  # the written note beside the files
+        "– https://longbien.hanoi.gov.vn/tin-tuc/hoi-nghi-trien-khai-ke-hoach-giao-duc-nam-hoc-2025-2026-tai-"
+        "phuong-long-bien: Tin trên cổng thông tin phường",
+    ]:
+        assert squash(expected) in text, expected
+
+
+def test_it_says_why_a_criterion_did_not_apply_and_who_said_so(judged):
+    text = appendix_text(render("scorecard_pdf", scorecard=judged["card"])[2])
+    assert (
+        "Lý do không áp dụng (đơn vị nêu; thẩm định đã chấp nhận): Tháng 4 không có đợt kiểm tra liên ngành."
+        in text
+    )
+    assert "Lý do không áp dụng (theo bộ tiêu chí): Chỉ các trường học thực hiện tiêu chí này." in text
+
+
+def test_it_gives_the_reviewers_reason_where_the_points_differ(judged):
+    text = appendix_text(render("scorecard_pdf", scorecard=judged["card"])[2])
+    assert "Lý do thẩm định: Sản phẩm chưa gửi Đảng ủy phường." in text
+    assert "Lý do thẩm định: Chỉ tính các lớp có biên bản." in text
+    assert text.count("Lý do thẩm định:") == 2  # nowhere the unit's points stood
+    # 1.3: the unit claimed "late" (3.75 × 0.75), the reviewer found it not done.
+    assert "1.3" in text and "Không hoàn thành 3,75 2,81 0,00" in text
+
+
+def test_it_writes_evidence_reasons_and_both_points_into_the_spreadsheet(judged):
+    book = load_workbook(BytesIO(render("scorecard_xlsx", scorecard=judged["card"])[2]))
+    _, rows = sheet_rows(book.active)
+    first = rows["1.1"]
+    assert first["Minh chứng đã nộp"].splitlines() == [
+        "Tệp: Bao cao so ket giao duc thang 4 - Phong VHXH.pdf; số 45/BC-VHXH, ngày 20/04/2026; "
+        "Báo cáo sơ kết công tác giáo dục tháng 4",
+        "Tệp: Ke hoach tuyen truyen.docx; số 12/KH-VHXH, ngày 03/04/2026",
+    ]
+    assert first["Ghi chú minh chứng"] == "Sổ theo dõi lưu tại Phòng VH-XH"
+    assert rows["1.2"]["Minh chứng đã nộp"].startswith("Đường dẫn: https://longbien.hanoi.gov.vn/")
+    assert (rows["1.3"]["Kết quả"], rows["1.3"]["Điểm tự chấm"], rows["1.3"]["Điểm đạt"]) == (
+        "Không hoàn thành", 2.81, 0,
+    )  # fmt: skip
+    assert rows["1.3"]["Lý do thẩm định"] == "Sản phẩm chưa gửi Đảng ủy phường."
+    assert rows["1.1"]["Lý do thẩm định"] is None
+    assert (rows["2.1"]["Lý do không áp dụng"], rows["2.1"]["Lý do không áp dụng của"],
+            rows["2.1"]["Thẩm định chấp nhận lý do"]) == (
+        "Tháng 4 không có đợt kiểm tra liên ngành.", "Đơn vị", "Có")  # fmt: skip
+    assert rows["3.4"]["Lý do không áp dụng của"] == "Bộ tiêu chí" and rows["3.4"]["Điểm đạt"] is None
+    assert rows["Người thẩm định"]["Chỉ tiêu/KPI đánh giá"].startswith(
+        "Nguyễn Văn An, Chuyên viên Phòng VH-XH"
+    )
+
+
+def test_it_reads_the_evidence_in_a_fixed_number_of_queries(judged, django_assert_num_queries):
+    from kpi.models import ScoreEntry
+    from reports.documents import scorecard_document
+
+    card = judged["card"]
+    with django_assert_num_queries(5) as first:
+        scorecard_document(card)
+    officer, unit = judged["officer"], card.unit
+    link = ScoreEntry.evidence.through
+    for entry in card.entries.all():  # every entry gets two more files (the through table is not locked)
+        for n in range(2):
+            link.objects.create(scoreentry=entry, evidence=evidence(unit, officer, name=f"extra-{n}.pdf"))
+    with django_assert_num_queries(len(first.captured_queries)):
+        doc = scorecard_document(card)
+    assert sum(len(line.evidence) for g in doc.groups for line in g.lines) == 3 + 2 * card.entries.count()
+
+
+def test_it_names_the_reviewer_and_approver_by_full_name_and_title(judged):
+    first = pdf_text(render("scorecard_pdf", scorecard=judged["card"])[2])[1][0]
+    assert "Người thẩm định: Nguyễn Văn An, Chuyên viên Phòng VH-XH, ngày" in first
+    assert "Người phê duyệt: Lê Văn Cường, Phường Long Biên, ngày" in first  # no title: the unit's name
+
+
+def test_it_never_prints_a_username_even_without_a_full_name(judged):
+    leader = judged["leader"]
+    leader.first_name = leader.last_name = ""
+    leader.save()
+    card, plan, ward = judged["card"], Plan.objects.get(number="29-KH/ĐU"), OrgUnit.objects.get(code="LB")
+    first = pdf_text(render("scorecard_pdf", scorecard=card)[2])[1][0]
+    assert "Người phê duyệt: (chưa khai báo họ tên), ngày" in first
+    texts = []
+    for fmt in ("pdf", "xlsx"):
+        for identifier, form in [("scorecard", {"scorecard": card}), ("ward_summary", {"ward": ward, "month": APRIL}),
+                                 ("quarter_report", {"plan": plan, "year": 2026, "quarter": 2})]:  # fmt: skip
+            data = render(f"{identifier}_{fmt}", **form)[2]
+            if fmt == "pdf":
+                texts.append(" ".join(pdf_text(data)[1]))
+            else:
+                book = load_workbook(BytesIO(data))
+                texts += [str(c) for s in book for row in s.iter_rows(values_only=True) for c in row if c]
+    text = " ".join(texts)
+    assert "Nguyễn Văn An" in text  # the people are there, by name
+    for user in (judged["officer"], judged["reviewer"], leader):
+        assert user.username not in text
+
+
+def test_it_prints_points_achieved_out_of_applicable_beside_the_total(judged):
+    from reports.documents import scorecard_document
+
+    card = judged["card"]
+    doc = scorecard_document(card)
+    assert doc.applicable < 100
+    first = pdf_text(render("scorecard_pdf", scorecard=card)[2])[1][0]
+    assert (
+        f"Điểm đạt {vn_decimal(doc.achieved)} trên {vn_decimal(doc.applicable)} điểm các tiêu chí áp dụng "
+        f"trong tháng. Tổng điểm (quy về thang 100): {vn_decimal(card.approved_total)}" in first
+    )
+    assert sum(g.points for g in doc.groups) == doc.achieved
+
+
+@pytest.fixture
+def rounding_card(db):
+    """A draft where every group rounded on its own gives 66,98 but the points add up to 66,9725 → 66,97:
+    6.1 late (3,33 × 0,75 = 2,4975: group 6 is 9,1675), 7.1 late (group 7 is 4,375), 4.1 at 68,6 %."""
+    load_seed_data()
+    rubric = Rubric.objects.get(plan__number="29-KH/ĐU")
+    card = scorecard_get_or_create(unit=OrgUnit.objects.get(code="LB-CA"), rubric=rubric, month=APRIL)
+    results = {e.criterion.code: Result.DONE if e.group.code in "123" or e.criterion.code in ("6.2", "6.3", "7.2")
+               else Result.NOT_DONE for e in card.entries.select_related("criterion", "group")}  # fmt: skip
+    results.update({"6.1": Result.LATE, "7.1": Result.LATE, "4.1": Result.PARTIAL})
+    entries = {code: EntryInput(r, ratio=Decimal("0.686") if r == Result.PARTIAL else None, evidence_note="BC")
+               for code, r in results.items()}  # fmt: skip
+    return scorecard_update_entries(scorecard=card, by=None, version=card.version, entries=entries)
+
+
+def test_it_prints_group_points_that_add_up_to_the_printed_total(rounding_card):
+    from kpi.scoring import round2
+
+    score = scorecard_score(rounding_card)
+    assert score.total == Decimal("66.97") and sum(round2(v) for v in score.groups.values()) == Decimal(
+        "66.98"
+    )
+    book = load_workbook(BytesIO(render("scorecard_xlsx", scorecard=rounding_card)[2]))
+    _, rows = sheet_rows(book.active)
+    groups = {code: rows[code]["Điểm đạt"] for code in "1234567"}
+    assert (groups["6"], groups["7"]) == (9.17, 4.37)  # the larger remainder (0,0075) gets the hundredth
+    assert (
+        sum(Decimal(str(v)) for v in groups.values())
+        == Decimal("66.97")
+        == Decimal(str(rows["CỘNG"]["Điểm đạt"]))
+    )
+    first = pdf_text(render("scorecard_pdf", scorecard=rounding_card)[2])[1][0]
+    assert "5,00 5,00 4,37 4,37 Cộng 100,00 100,00 66,97 66,97" in first  # group 7, then the sums
+    assert "4,38" not in first and "66,98" not in first and "Tổng điểm (quy về thang 100): 66,97" in first
+    assert "Điểm đạt 66,97 trên" not in first  # all 100 points applied: points and total are one number
+
+
+def test_it_prints_no_rank_and_says_chua_cham_on_an_unfinished_card(month):
+    card = month["mttq"]  # a draft: most criteria still "Chưa chấm"
+    assert scorecard_score(card).rank is None
+    _, pages = pdf_text(render("scorecard_pdf", scorecard=card)[2])
+    assert f"Xếp loại: {scorecard_score(card).rank_label}." in pages[0]
+    assert "còn" in scorecard_score(card).rank_label
+    appendix = appendix_text(render("scorecard_pdf", scorecard=card)[2])
+    assert "Chưa chấm" in appendix
+    for rank in Rank:
+        assert f"Xếp loại: {rank.label}" not in pages[0]
+        assert f"XẾP LOẠI — {rank.label}" not in appendix
+
+
+def test_it_records_every_web_download_in_the_audit_trail(judged, client):
+    from plans.audit import file_sha256
+    from plans.models import AuditEntry
+
+    card, plan = judged["card"], Plan.objects.get(number="29-KH/ĐU")
+    ward = OrgUnit.objects.get(code="LB")
+    reviewer = judged["reviewer"]
+    client.force_login(reviewer)
+    downloads = [
+        (reverse("reports:scorecard", args=[card.pk, "pdf"]), card, card.unit, "Phiếu đánh giá KPI tháng 04/2026 PDF"),
+        (reverse("reports:scorecard", args=[card.pk, "xlsx"]), card, card.unit,
+         "Phiếu đánh giá KPI tháng 04/2026 Excel"),
+        (reverse("reports:ward_summary", args=["LB", "2026-04", "pdf"]), ward, ward,
+         "Tổng hợp KPI tháng 04/2026 của phường PDF"),
+        (reverse("reports:quarter_report", args=[plan.pk, 2026, 2, "xlsx"]), plan, plan.issuer,
+         "Báo cáo tiến độ Quý II/2026 kế hoạch 29-KH/ĐU Excel"),
+    ]  # fmt: skip
+    for url, obj, unit, summary in downloads:
+        response = client.get(url)
+        assert response.status_code == 200
+        entry = AuditEntry.objects.order_by("-id").first()
+        assert (entry.action, entry.by, entry.object_id, entry.unit, entry.summary) == (
+            AuditEntry.Action.DOWNLOAD, reviewer, obj.pk, unit, summary)  # fmt: skip
+        assert entry.object_repr == str(obj)
+        assert entry.file_sha256 == file_sha256(response.content)
+        assert entry.file_name in response["Content-Disposition"]
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.DOWNLOAD).count() == len(downloads)
+
+
+def test_it_records_no_download_that_was_refused_or_written_by_a_command(judged, client, tmp_path):
+    from plans.models import AuditEntry
+
+    card = judged["card"]
+    client.force_login(lb_person("u.police7", "LB-CA", Role.OFFICER))
+    assert client.get(reverse("reports:scorecard", args=[card.pk, "pdf"])).status_code == 404
+    client.force_login(judged["reviewer"])
+    assert client.get(reverse("reports:scorecard", args=[card.pk, "docx"])).status_code == 404
+    run("export_scorecard", "--unit", "P.VHXH", "--month", "2026-04", "--format", "xlsx", "-o",
+        str(tmp_path / "x.xlsx"))  # fmt: skip
+    assert not AuditEntry.objects.filter(action=AuditEntry.Action.DOWNLOAD).exists()
+
+
+# --- rounding ------------------------------------------------------------------------------------------------
+
+SHAPE = {"1": (15, 4), "2": (20, 4), "3": (15, 4), "4": (20, 4), "5": (15, 4), "6": (10, 3), "7": (5, 2)}
+RESULTS = [
+    Result.DONE,
+    Result.LATE,
+    Result.PARTIAL,
+    Result.LATE_PARTIAL,
+    Result.NOT_DONE,
+    Result.NOT_APPLICABLE,
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(RESULTS), st.integers(0, 10_000)), min_size=25, max_size=25),
+)
+def test_it_prints_groups_that_always_sum_to_the_printed_points(choices):
+    from kpi.scoring import CENT, Item, Policy, round2, score
+    from kpi.services import split_points
+    from reports.rounding import printed_points
+
+    items, index = [], 0
+    for group, (max_points, count) in SHAPE.items():
+        for n, points in enumerate(split_points(Decimal(max_points), count), start=1):
+            result, ratio = choices[index]
+            index += 1
+            items.append(Item(f"{group}.{n}", group, points, result, Decimal(ratio) / 10_000))
+    result = score(items, {g: Decimal(m) for g, (m, _) in SHAPE.items()}, Policy())
+    printed = printed_points(result)
+    assert sum(printed.groups.values(), Decimal("0")) == printed.achieved == round2(result.achieved)
+    for code, exact in result.groups.items():
+        assert abs(printed.groups[code] - exact) < CENT and printed.groups[code] == printed.groups[
+            code
+        ].quantize(CENT)
+    if result.applicable == 100:
+        assert printed.achieved == result.total  # all applied: the points are the total
