@@ -5,13 +5,12 @@ administrator's own files)."""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 
 from kpi.access import get_scorecard_or_404
 from kpi.months import MonthError, parse_month
-from plans.access import Role, has_role, unit_in_scope
+from plans.access import EVERYONE, WARD_READERS, role_required, unit_in_scope
 from plans.audit import Action, audit_record, file_sha256
 from plans.models import OrgUnit, Plan
 from reports.exports import REGISTRY
@@ -41,12 +40,13 @@ def _format(fmt: str) -> str:
 
 
 def _ward_reader(user, ward: OrgUnit):
-    # The ward's summaries are for the people who review and lead it; an officer sees only their own unit.
-    if not (has_role(user, Role.REVIEWER, Role.LEADER, Role.ADMIN) and unit_in_scope(user, ward)):
+    # The ward's summaries are for the people who review and lead it (the views declare WARD_READERS); an
+    # officer sees only their own unit, and a reader of another ward nothing of this one.
+    if not unit_in_scope(user, ward):
         raise Http404
 
 
-@login_required
+@role_required(*EVERYONE)
 def scorecard_download(request, pk: int, fmt: str):
     card = get_scorecard_or_404(request.user, pk)
     return _download(
@@ -55,7 +55,7 @@ def scorecard_download(request, pk: int, fmt: str):
     )  # fmt: skip
 
 
-@login_required
+@role_required(*WARD_READERS)
 def ward_summary_download(request, code: str, month: str, fmt: str):
     ward = get_object_or_404(OrgUnit, code=code, kind=OrgUnit.Kind.WARD)
     _ward_reader(request.user, ward)
@@ -69,7 +69,7 @@ def ward_summary_download(request, code: str, month: str, fmt: str):
     )  # fmt: skip
 
 
-@login_required
+@role_required(*WARD_READERS)
 def quarter_report_download(request, pk: int, year: int, quarter: int, fmt: str):
     plan = get_object_or_404(Plan.objects.select_related("issuer"), pk=pk)
     ward = plan.issuer.ward

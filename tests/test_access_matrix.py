@@ -107,10 +107,10 @@ TABLE = [
     row("reports:scorecard", ["card", "xlsx"], anon=L, dave=404, erin=404, others=200),
     row("reports:scorecard", ["card", "pdf"], anon=L, dave=404, erin=404, others=200),
     row(
-        "reports:ward_summary", ["ward", "2026-03", "xlsx"], anon=L, alice=404, dave=404, erin=404, others=200
+        "reports:ward_summary", ["ward", "2026-03", "xlsx"], anon=L, alice=403, dave=403, erin=404, others=200
     ),
     row(
-        "reports:quarter_report", ["plan", 2026, 1, "xlsx"], anon=L, alice=404, dave=404, erin=404, others=200
+        "reports:quarter_report", ["plan", 2026, 1, "xlsx"], anon=L, alice=403, dave=403, erin=404, others=200
     ),
     row("dashboard", [], anon=L, alice=403, dave=403, root=L, others=200),  # root has no ward: the city
     row("city_dashboard", [], anon=L, alice=403, dave=403, others=200),
