@@ -66,28 +66,44 @@ def generate(wards: int, units_per_ward: int, rubric: Rubric, rng: random.Random
         Scorecard.State.SUBMITTED,
         Scorecard.State.DRAFT,
     ]
+    picks = [(rng.choice(states), rng.random() > 0.2) for _ in created]
+    # Nothing can be added to an approved card (kpi 0007): approved cards are written "reviewed" and approved
+    # once their entries are in.
     cards = Scorecard.objects.bulk_create(
-        [Scorecard(unit=u, rubric=rubric, month=MONTH, state=rng.choice(states), submitted_on_time=rng.random() > 0.2)
-         for u in created], batch_size=2000,
+        [Scorecard(unit=u, rubric=rubric, plan_id=rubric.plan_id, month=MONTH,
+                   state=Scorecard.State.REVIEWED if state == Scorecard.State.APPROVED else state,
+                   submitted_on_time=on_time)
+         for u, (state, on_time) in zip(created, picks, strict=True)], batch_size=2000,
     )  # fmt: skip
     entries = []
     for card in cards:
         for c in criteria:
             result = rng.choice(RESULTS)
             ratio = Decimal(rng.randint(1, 9)) / 10 if result == Result.PARTIAL else None
-            entries.append(ScoreEntry(scorecard=card, criterion=c, group=c.group, result=result, ratio=ratio))
+            reason = "Trong tháng không phát sinh nhiệm vụ này." if result == Result.NOT_APPLICABLE else ""
+            entries.append(ScoreEntry(scorecard=card, criterion=c, group=c.group, result=result, ratio=ratio,
+                                      na_reason=reason, na_accepted=bool(reason)))  # fmt: skip
         if len(entries) > 20000:
             ScoreEntry.objects.bulk_create(entries, batch_size=5000)
             entries = []
     ScoreEntry.objects.bulk_create(entries, batch_size=5000)
-    # Approved cards carry their snapshot, as approval would have left it.
+    # Approved cards carry their snapshot, as approval would have left it (the first ward's; the others are
+    # only counted by the city workbook).
     from kpi.selectors import scorecard_score
 
-    for card in Scorecard.objects.filter(state=Scorecard.State.APPROVED, unit__in=created[:units_per_ward]):
-        score = scorecard_score(card)
-        Scorecard.objects.filter(pk=card.pk).update(
-            approved_total=score.total, approved_rank=score.rank or ""
-        )
+    first_ward = {unit.pk for unit in created[:units_per_ward]}
+    approved = [
+        card for card, (state, _) in zip(cards, picks, strict=True) if state == Scorecard.State.APPROVED
+    ]
+    for card in approved:
+        if card.unit_id in first_ward:
+            score = scorecard_score(card)
+            Scorecard.objects.filter(pk=card.pk).update(
+                state=Scorecard.State.APPROVED, approved_total=score.total, approved_rank=score.rank or ""
+            )
+    Scorecard.objects.filter(pk__in=[card.pk for card in approved if card.unit_id not in first_ward]).update(
+        state=Scorecard.State.APPROVED
+    )
     return created
 
 

@@ -36,7 +36,16 @@ COLUMNS = {
     "evidence": "Minh chứng",
 }
 REQUIRED = ("month", "unit", "criterion", "result")
-RESULTS = {normalize_name(label): value for value, label in Result.choices}
+# A past month arrives assessed: "Chưa chấm" is no result for it.
+RESULTS = {normalize_name(label): value for value, label in Result.choices if value != Result.NOT_ASSESSED}
+SENT = {
+    Scorecard.State.SUBMITTED: "đã được nộp",
+    Scorecard.State.REVIEWED: "đã được thẩm định",
+    Scorecard.State.APPROVED: "đã được phê duyệt",
+}
+# "Không áp dụng" needs a reason (scoreentry_not_applicable_has_reason): the file's note, or these.
+UNMENTIONED = "Không có trong bảng điểm nhập từ tệp {source}."
+NOT_APPLICABLE = "Không áp dụng (bảng điểm nhập từ tệp {source})."
 
 
 @dataclass
@@ -125,6 +134,10 @@ def _decimal(value) -> Decimal | None:
     return number / 100 if percent else number
 
 
+def result_value(cells: dict) -> str | None:
+    return RESULTS.get(normalize_name(_text(cells["result"])))
+
+
 def validate(
     path: Path, *, rubric: Rubric | None = None, within: OrgUnit | None = None, progress=None
 ) -> ImportReport:
@@ -186,9 +199,14 @@ def validate(
             criterion = criteria_of[card_rubric.pk].get(code)
             if criterion is None:
                 fail(number, "criterion", f"bộ tiêu chí không có mã “{code}”.")
-        result = RESULTS.get(normalize_name(_text(cells["result"])))
+            elif not criterion.applies_to_kind(unit.kind) and result_value(cells) != Result.NOT_APPLICABLE:
+                fail(
+                    number, "criterion",
+                    f"tiêu chí {code} không áp dụng cho {unit.get_kind_display().lower()} theo bộ tiêu chí.",
+                )  # fmt: skip
+        result = result_value(cells)
         if result is None:
-            labels = ", ".join(label for _, label in Result.choices)
+            labels = ", ".join(label for value, label in Result.choices if value != Result.NOT_ASSESSED)
             fail(
                 number,
                 "result",
@@ -229,21 +247,31 @@ def validate(
                 Row(number, month, unit, criterion, result, ratio, points, note, _text(cells.get("evidence")))
             )
 
-    # Approved months are never overwritten: one query for all the cards the file touches.
-    approved = set(
-        Scorecard.objects.filter(
-            state=Scorecard.State.APPROVED,
-            unit__in={r.unit.pk for r in report.rows},
-            month__in={r.month for r in report.rows},
-        ).values_list("unit_id", "month", "rubric_id")
-    )
+    # A month already sent belongs to the unit and its reviewer, not to an import: only a month without a card,
+    # or with a draft made on the same rubric version, is written. One query for all the cards the file touches.
+    cards = {
+        (card.unit_id, card.plan_id, card.month): card
+        for card in Scorecard.objects.filter(
+            unit__in={r.unit.pk for r in report.rows}, month__in={r.month for r in report.rows}
+        ).select_related("rubric")
+    }
     for row in list(report.rows):
-        if (row.unit.pk, row.month, row.criterion.group.rubric_id) in approved:
+        card = cards.get((row.unit.pk, row.criterion.group.rubric.plan_id, row.month))
+        if card is None:
+            continue
+        if card.state != Scorecard.State.DRAFT:
             fail(
-                row.number,
-                "month",
-                f"tháng {row.month:%m/%Y} của {row.unit.name} đã được phê duyệt: không nhập đè.",
-            )
+                row.number, "month",
+                f"phiếu KPI tháng {row.month:%m/%Y} của {row.unit.name} {SENT[card.state]}: không nhập đè (chỉ nhập "
+                "được vào tháng chưa có phiếu hoặc phiếu còn nháp).",
+            )  # fmt: skip
+            report.rows.remove(row)
+        elif card.rubric_id != row.criterion.group.rubric_id:
+            fail(
+                row.number, "month",
+                f"phiếu KPI tháng {row.month:%m/%Y} của {row.unit.name} đang chấm theo {card.rubric}, không phải "
+                f"{row.criterion.group.rubric}: không nhập vào được.",
+            )  # fmt: skip
             report.rows.remove(row)
     report.errors.sort(key=lambda e: e.row)
     return report
@@ -272,12 +300,13 @@ def import_assessments(
     report = validate(path, rubric=rubric, within=within, progress=progress)
     if report.errors:
         return report
+    source = source or path.name
     if dry_run:
-        keys = {(r.unit.pk, r.month, r.criterion.group.rubric_id) for r in report.rows}
+        keys = {(r.unit.pk, r.criterion.group.rubric.plan_id, r.month) for r in report.rows}
         existing = set(
             Scorecard.objects.filter(
-                unit__in={k[0] for k in keys}, month__in={k[1] for k in keys}
-            ).values_list("unit_id", "month", "rubric_id")
+                unit__in={k[0] for k in keys}, month__in={k[2] for k in keys}
+            ).values_list("unit_id", "plan_id", "month")
         )
         report.updated = len(keys & existing)
         report.created = len(keys) - report.updated
@@ -287,13 +316,15 @@ def import_assessments(
         by_card[(row.unit.pk, row.month, row.criterion.group.rubric_id)].append(row)
     for (_, month, _), rows in by_card.items():
         unit, card_rubric = rows[0].unit, rows[0].criterion.group.rubric
-        existed = Scorecard.objects.filter(unit=unit, rubric=card_rubric, month=month).exists()
+        existed = Scorecard.objects.filter(unit=unit, plan_id=card_rubric.plan_id, month=month).exists()
         card = scorecard_get_or_create(unit=unit, rubric=card_rubric, month=month)
         report.updated += existed
         report.created += not existed
         mentioned = {row.criterion.pk: row for row in rows}
         for entry in card.entries.filter(criterion__isnull=False):
             row = mentioned.get(entry.criterion_id)
+            if row is None and entry.na_by_rubric:
+                continue  # the rubric's own "Không áp dụng" and its reason stand
             # Criteria the rows do not mention did not apply to the unit that month.
             entry.result = row.result if row else Result.NOT_APPLICABLE
             entry.ratio = row.ratio if row and row.result in (Result.PARTIAL, Result.LATE_PARTIAL) else None
@@ -301,13 +332,22 @@ def import_assessments(
             entry.review_reason = row.note if row and row.points is not None else ""
             entry.comment = row.note if row else ""
             entry.evidence_note = row.evidence if row else ""
+            if entry.result == Result.NOT_APPLICABLE and not entry.na_by_rubric:
+                entry.na_reason = (row.note if row else "") or (
+                    NOT_APPLICABLE if row else UNMENTIONED
+                ).format(source=source)
+                # The sheet is the past month's assessment itself: its "Không áp dụng" was already decided.
+                entry.na_accepted = True
+            elif not entry.na_by_rubric:
+                entry.na_reason, entry.na_accepted = "", False
             entry.full_clean(exclude=["scorecard", "criterion", "group"])
             entry.save()
+        # validate() let only drafts through, whose ad-hoc tasks the sheet replaces.
         ScoreEntry.objects.filter(scorecard=card, criterion__isnull=True).delete()
         if card.state != Scorecard.State.REVIEWED:
             Transition.objects.create(
                 scorecard=card, from_state=card.state, to_state=Scorecard.State.REVIEWED, by=None,
-                reason=f"Nhập điểm các tháng trước từ tệp {source or path.name}",
+                reason=f"Nhập điểm các tháng trước từ tệp {source}",
             )  # fmt: skip
             card.state = Scorecard.State.REVIEWED
         card.version += 1

@@ -20,6 +20,33 @@ class LockedError(Exception):
     """A write to an approved scorecard. Approved months cannot change until a leader reopens them."""
 
 
+RUBRIC_LOCKED = (
+    "Bộ tiêu chí “{rubric}” đã được dùng cho phiếu KPI đã phê duyệt ({cards}): không thể {action}. Hãy tạo "
+    "phiên bản mới của bộ tiêu chí; các tháng đã phê duyệt giữ nguyên bộ tiêu chí đã chấm."
+)
+
+
+def _refuse_if_rubric_approved(rubrics: Q, action: str):
+    """The friendly first line of the rubric triggers (kpi 0007): a rubric version an approved card was
+    scored on is what that approval meant, so neither it nor its groups and criteria change. `rubrics`
+    picks the cards' rubrics (by id, or through their groups)."""
+    cards = list(
+        # Through a subquery: the joins through groups would repeat a card once per matching row.
+        Scorecard.objects.filter(
+            pk__in=Scorecard.objects.filter(rubrics).values("pk"), state=Scorecard.State.APPROVED
+        )
+        .select_related("unit", "rubric")
+        .order_by("month", "unit__name")[:4]
+    )
+    if cards:
+        named = "; ".join(f"{c.unit.name} tháng {c.month:%m/%Y}" for c in cards[:3])
+        raise LockedError(
+            RUBRIC_LOCKED.format(
+                rubric=cards[0].rubric, cards=named + ("…" if len(cards) > 3 else ""), action=action
+            )
+        )
+
+
 class Rubric(models.Model):
     """A plan's monthly KPI rubric, one version of it. Scorecards point at the version they were scored on,
     so changing points means a new version and months already scored keep theirs."""
@@ -82,6 +109,15 @@ class Rubric(models.Model):
     def __str__(self):
         return f"{self.name} (phiên bản {self.version})"
 
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            _refuse_if_rubric_approved(Q(rubric_id=self.pk), "sửa")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        _refuse_if_rubric_approved(Q(rubric_id=self.pk), "xóa")
+        return super().delete(*args, **kwargs)
+
     @property
     def policy(self) -> Policy:
         return Policy(
@@ -109,6 +145,20 @@ class RubricGroup(models.Model):
 
     def __str__(self):
         return f"Nhóm {self.code}. {self.name}"
+
+    def save(self, *args, **kwargs):
+        if self._state.adding:
+            _refuse_if_rubric_approved(Q(rubric_id=self.rubric_id), "thêm nhóm tiêu chí")
+        else:
+            # The rubric it is in and the one it would move to.
+            _refuse_if_rubric_approved(
+                Q(rubric_id=self.rubric_id) | Q(rubric__groups=self.pk), "sửa nhóm tiêu chí"
+            )
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        _refuse_if_rubric_approved(Q(rubric__groups=self.pk), "xóa nhóm tiêu chí")
+        return super().delete(*args, **kwargs)
 
 
 class Criterion(models.Model):
@@ -161,6 +211,20 @@ class Criterion(models.Model):
             raise ValidationError(
                 {"applies_to": f"Loại đơn vị không hợp lệ: {', '.join(map(str, unknown))}."}
             )
+
+    def save(self, *args, **kwargs):
+        if self._state.adding:
+            _refuse_if_rubric_approved(Q(rubric__groups=self.group_id), "thêm tiêu chí")
+        else:
+            # The rubric of the group it is in and of the group it would move to.
+            _refuse_if_rubric_approved(
+                Q(rubric__groups=self.group_id) | Q(rubric__groups__criteria=self.pk), "sửa tiêu chí"
+            )
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        _refuse_if_rubric_approved(Q(rubric__groups__criteria=self.pk), "xóa tiêu chí")
+        return super().delete(*args, **kwargs)
 
     def applies_to_kind(self, kind: str) -> bool:
         return not self.applies_to or kind in self.applies_to

@@ -65,6 +65,8 @@ PLAN_FILE = "plan_29_kh_du.toml"
 RUBRIC_FILE = "rubric_29_kh_du.toml"
 USER_PREFIX = "gen."
 CITY_LEADER = "gen.lanhdao"
+# The units' reasons for "Không áp dụng": work that did not arise this month, work that is not the unit's.
+NA_REASONS = ("Trong tháng không phát sinh nhiệm vụ này.", "Nhiệm vụ không thuộc chức năng của đơn vị.")
 BATCH = 2000  # rows per INSERT (SQLite splits further by its own parameter limit)
 
 State = Scorecard.State
@@ -441,6 +443,27 @@ def _raw_delete(queryset: QuerySet) -> int:
     return queryset._raw_delete(queryset.db)
 
 
+REMOVAL_REASON = "Xóa dữ liệu mô phỏng của lần chạy trước (generate_scale_data)."
+
+
+def _back_to_draft(cards: QuerySet):
+    """The database refuses to delete an approved card, or its entries, links and evidence, or to detach
+    evidence from a sent one (kpi 0007). Generated cards leave by the way the triggers allow: approved ones are
+    reopened (a reopen transition, written first, then "reviewed"), then every card goes back to draft.
+    Three statements whatever the number of cards."""
+    approved = Scorecard.objects.filter(pk__in=cards, state=State.APPROVED)
+    sql, params = approved.values("pk").query.sql_with_params()
+    at = connection.ops.adapt_datetimefield_value(datetime.now(UTC))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO kpi_transition (scorecard_id, from_state, to_state, by_id, at, reason) "
+            f"SELECT id, %s, %s, NULL, %s, %s FROM kpi_scorecard WHERE id IN ({sql})",
+            [State.APPROVED, State.REVIEWED, at, REMOVAL_REASON, *params],
+        )
+    approved.update(state=State.REVIEWED)
+    Scorecard.objects.filter(pk__in=cards).exclude(state=State.DRAFT).update(state=State.DRAFT)
+
+
 def delete_generated() -> int:
     """Delete everything hanging off GEN- units and plans, children first. Returns the rows deleted."""
     units = generated_units().values("pk")
@@ -452,6 +475,7 @@ def delete_generated() -> int:
     rubrics = Rubric.objects.filter(plan__in=plans).values("pk")
     links = ScoreEntry.evidence.through.objects
     users = generated_users().values("pk")
+    _back_to_draft(cards)
     steps = [
         links.filter(Q(scoreentry__scorecard__in=cards) | Q(evidence__in=evidence)),
         ScoreEntry.history.model.objects.filter(scorecard__in=cards),
@@ -840,6 +864,12 @@ class _Context:
                     self._card(rubric, policy, group_max, criteria, unit, month, state, level, punctual,
                                applies, symbols[unit.pk], rng, people)
                 )  # fmt: skip
+        # Nothing can be added to an approved card (kpi 0007): approved cards are written "reviewed", carrying
+        # their approval already, and become "approved" in one UPDATE once their entries, links and transitions
+        # are in.
+        for b in built:
+            if b.card.state == State.APPROVED:
+                b.card.state = State.REVIEWED
         Scorecard.objects.bulk_create([b.card for b in built], batch_size=BATCH)
         for b in built:
             for entry in b.entries:
@@ -859,7 +889,12 @@ class _Context:
         )
         transitions = [t for b in built for t in b.transitions]
         Transition.objects.bulk_create(transitions, batch_size=BATCH)
+        Scorecard.objects.filter(rubric=rubric, state=State.REVIEWED, approved_at__isnull=False).update(
+            state=State.APPROVED
+        )
         for b in built:
+            if b.card.approved_at is not None:
+                b.card.state = State.APPROVED
             self.summary.states[b.card.state] += 1
         self.summary.cards += len(built)
         self.summary.entries += len(entries)
@@ -872,7 +907,9 @@ class _Context:
         officer, reviewer, leader = people
         deadline = submission_deadline(rubric, month)
         created_at = _at(month + timedelta(days=rng.randint(14, 21)), rng)
-        card = Scorecard(unit=unit, rubric=rubric, month=month, state=state, created_at=created_at)
+        card = Scorecard(
+            unit=unit, rubric=rubric, plan_id=rubric.plan_id, month=month, state=state, created_at=created_at
+        )
         transitions = []
         submitted = state != State.DRAFT
         if submitted:
@@ -908,11 +945,15 @@ class _Context:
         evidence: list[tuple[ScoreEntry, Evidence]] = []
         filled = False
         for criterion in criteria:
+            # Every result is explicit: "Chưa chấm" until the unit chooses (only a draft keeps any), "Không áp
+            # dụng" with the unit's reason, accepted by the reviewer once the card is reviewed.
             entry = ScoreEntry(
-                criterion_id=criterion.pk, group_id=criterion.group_id, result=Result.NOT_APPLICABLE
-            )
+                criterion_id=criterion.pk, group_id=criterion.group_id, result=Result.NOT_APPLICABLE,
+                na_reason=NA_REASONS[0] if applies[criterion.code] else NA_REASONS[1], na_accepted=reviewed,
+            )  # fmt: skip
             entries.append(entry)
             if criterion.code == TIMELINESS_CRITERION:
+                entry.result, entry.na_reason, entry.na_accepted = Result.NOT_ASSESSED, "", False
                 if submitted:  # proposed from the submission itself, as scorecard_submit does
                     entry.result = Result.DONE if card.submitted_on_time else Result.LATE
                     entry.comment = (
@@ -928,9 +969,11 @@ class _Context:
                 claimed.append((entry.result, None))
                 continue
             if not submitted and rng.random() >= 0.65:  # a draft: not scored yet
+                entry.result, entry.na_reason = Result.NOT_ASSESSED, ""
                 claimed.append((entry.result, None))
                 continue
             filled = True
+            entry.na_reason, entry.na_accepted = "", False
             entry.result, entry.ratio = _draw_result(level, rng)
             claim = (entry.result, entry.ratio)
             if reviewed and entry.result != Result.DONE and rng.random() < 0.25:

@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from plans.access import Role, has_role, unit_in_scope
-from plans.models import OrgUnit
+from plans.audit import audit_record
+from plans.models import AuditEntry, OrgUnit
 from tasks.deadlines import Kind, due_dates
-from tasks.models import Task, TaskProgress
+from tasks.models import Evidence, Task, TaskProgress
 
 
 class TaskError(Exception):
     """A refused write; the message says why, in Vietnamese."""
+
+
+# What the apps above tasks (kpi) make of an evidence file, registered from their AppConfig.ready() so that
+# tasks never imports them (plans ← tasks ← kpi ← reports):
+# - guards: evidence -> a Vietnamese reason it cannot be removed now (attached to a sent card…), or None;
+# - uses: evidence -> lines saying where it is used, shown before the user confirms the removal;
+# - removed: (evidence, by) -> None, run in the removal's transaction (detach from drafts, record the Nhật ký).
+EVIDENCE_REMOVAL_GUARDS: list[Callable[[Evidence], str | None]] = []
+EVIDENCE_USES: list[Callable[[Evidence], list[str]]] = []
+EVIDENCE_REMOVED_HOOKS: list[Callable[[Evidence, object], None]] = []
 
 
 def task_role_of(task: Task, unit: OrgUnit) -> str | None:
@@ -82,7 +94,6 @@ def evidence_upload(*, unit: OrgUnit, by, files: list, task: Task | None = None,
 
     from django.utils import timezone
 
-    from tasks.models import Evidence
     from tasks.uploads import EvidenceRejected, check_upload
 
     _check_evidence_author(by, unit, task)
@@ -104,8 +115,18 @@ def evidence_upload(*, unit: OrgUnit, by, files: list, task: Task | None = None,
         )  # fmt: skip
         evidence.file.save(f"{evidence.token}.{kind.extension}", upload, save=False)
         evidence.save()
+        _record_added(evidence, by)
         stored.append(evidence)
     return stored
+
+
+def _record_added(evidence: Evidence, by):
+    where = f" cho nhiệm vụ {evidence.task.code}" if evidence.task_id else ""
+    audit_record(
+        action=AuditEntry.Action.EVIDENCE_ADD, by=by, obj=evidence, unit=evidence.unit,
+        summary=f"Thêm minh chứng “{evidence.label}”{where}.", file_name=evidence.original_name,
+        file_sha256=evidence.sha256, details={"url": evidence.url} if evidence.url else None,
+    )  # fmt: skip
 
 
 @transaction.atomic
@@ -116,27 +137,69 @@ def evidence_add_link(*, unit: OrgUnit, by, url: str, task: Task | None = None, 
     from django.core.validators import URLValidator
     from django.utils import timezone
 
-    from tasks.models import Evidence
-
     _check_evidence_author(by, unit, task)
     try:
         URLValidator(schemes=["http", "https"])(url)
     except ValidationError as exc:
         raise TaskError("Đường dẫn không hợp lệ (cần bắt đầu bằng http:// hoặc https://).") from exc
-    return Evidence.objects.create(
+    evidence = Evidence.objects.create(
         unit=unit, task=task, token=secrets.token_hex(16), url=url, doc_number=doc_number.strip(),
         doc_date=doc_date, summary=summary.strip(), uploaded_by=by, uploaded_at=timezone.now(),
     )  # fmt: skip
+    _record_added(evidence, by)
+    return evidence
 
 
+def evidence_uses(evidence: Evidence) -> list[str]:
+    """Where the evidence is used (the scorecards it is attached to), as the confirmation page lists it."""
+    return [line for describe in EVIDENCE_USES for line in describe(evidence)]
+
+
+def evidence_removal_refusal(evidence: Evidence, by) -> str | None:
+    """Why `by` cannot remove the evidence now, in Vietnamese; None when the removal would go through."""
+    try:
+        _check_evidence_author(by, evidence.unit, None)
+    except TaskError as exc:
+        return str(exc)
+    for guard in EVIDENCE_REMOVAL_GUARDS:
+        refusal = guard(evidence)
+        if refusal:
+            return refusal
+    return None
+
+
+@transaction.atomic
 def evidence_delete(*, evidence, by):
-    """Hide, never erase: the file stays on disk and the record keeps who deleted it and when."""
+    """Hide, never erase: the file stays on disk and the record keeps who deleted it and when. Refused while
+    the upper apps' guards say it is in use (a card sent with it); the database refuses it too."""
     from django.utils import timezone
 
-    if evidence.deleted_at is None:
-        _check_evidence_author(by, evidence.unit, None)
-        evidence.deleted_at, evidence.deleted_by = timezone.now(), by
-        evidence.save(update_fields=["deleted_at", "deleted_by"])
+    # The row, locked: what the guards read stays true until the soft delete is written.
+    evidence = (
+        Evidence.objects.select_for_update(of=("self",)).select_related("unit", "task").get(pk=evidence.pk)
+    )
+    if evidence.deleted_at is not None:
+        return evidence
+    refusal = evidence_removal_refusal(evidence, by)
+    if refusal:
+        raise TaskError(refusal)
+    evidence.deleted_at, evidence.deleted_by = timezone.now(), by
+    try:
+        with transaction.atomic():
+            evidence.save(update_fields=["deleted_at", "deleted_by"])
+    except IntegrityError as exc:
+        # A card was sent with it between the guards and the write (kpi 0007's triggers caught it).
+        raise TaskError(
+            evidence_removal_refusal(evidence, by)
+            or "Minh chứng vừa được gắn với phiếu KPI đã nộp: không xóa được. Vui lòng tải lại trang."
+        ) from exc
+    audit_record(
+        action=AuditEntry.Action.EVIDENCE_REMOVE, by=by, obj=evidence, unit=evidence.unit,
+        summary=f"Xóa minh chứng “{evidence.label}” (vẫn được lưu giữ để đối chiếu).",
+        file_name=evidence.original_name, file_sha256=evidence.sha256,
+    )  # fmt: skip
+    for hook in EVIDENCE_REMOVED_HOOKS:
+        hook(evidence, by)
     return evidence
 
 

@@ -4,7 +4,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from tasks.access import acting_unit, get_evidence_or_404, get_task_or_404
 from tasks.forms import CompletionForm, EvidenceForm, ProgressForm
@@ -12,7 +12,9 @@ from tasks.services import (
     TaskError,
     evidence_add_link,
     evidence_delete,
+    evidence_removal_refusal,
     evidence_upload,
+    evidence_uses,
     task_record_progress,
 )
 from tasks.status import plan_start, status_at
@@ -103,13 +105,26 @@ def evidence_download(request, pk: int):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def evidence_remove(request, pk: int):
+    """GET: what would be removed, and the cards it is attached to (or why it cannot be); POST: remove it."""
     evidence = get_evidence_or_404(request.user, pk)
-    try:
-        evidence_delete(evidence=evidence, by=request.user)
-    except TaskError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, "Đã xóa minh chứng (vẫn được lưu giữ để đối chiếu).")
-    return redirect("task", pk=evidence.task_id) if evidence.task_id else redirect("home")
+    back = redirect("task", pk=evidence.task_id) if evidence.task_id else redirect("home")
+    if request.method == "POST":
+        try:
+            evidence_delete(evidence=evidence, by=request.user)
+        except TaskError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "Đã xóa minh chứng (vẫn được lưu giữ để đối chiếu).")
+        return back
+    return TemplateResponse(
+        request,
+        "tasks/evidence_remove.html",
+        {
+            "evidence": evidence,
+            "uses": evidence_uses(evidence),
+            "refusal": evidence_removal_refusal(evidence, request.user),
+            "back": back.url,
+        },
+    )

@@ -1,4 +1,5 @@
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib import admin
@@ -16,6 +17,8 @@ from kpi.services import (
 from tests.factories import TaskFactory, TaskGroupFactory, TaskProgressFactory, UserFactory
 from tests.kpi_helpers import accept_not_applicable, settle
 
+SENT_AT = datetime(2026, 4, 3, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+
 
 @pytest.fixture
 def admin_client_(client, db):
@@ -30,8 +33,8 @@ def approved_card(rubric, world, people):
         scorecard=card, by=people.alice, version=card.version,
         entries={"1.1": EntryInput(Result.DONE, evidence_note="Văn bản số 1/VHXH")},
     )  # fmt: skip
-    scorecard_submit(scorecard=settle(card), by=people.alice)
-    scorecard_review(scorecard=accept_not_applicable(card), by=people.bob)
+    scorecard_submit(scorecard=settle(card, by=people.alice), by=people.alice, at=SENT_AT)
+    scorecard_review(scorecard=accept_not_applicable(card, by=people.bob), by=people.bob)
     return scorecard_approve(scorecard=card, by=people.charlie)
 
 

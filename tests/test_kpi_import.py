@@ -1,18 +1,27 @@
 """Past months from Excel: import_assessments then kpi_summary, against a hand computation."""
 
 import json
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from io import StringIO
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import CommandError, call_command
 from openpyxl import Workbook
 
-from kpi.models import Scorecard, ScoreEntry, Transition
+from kpi.models import Rubric, Scorecard, ScoreEntry, Transition
 from kpi.scoring import Result
-from kpi.services import scorecard_approve, scorecard_get_or_create, scorecard_review, scorecard_submit
+from kpi.services import (
+    scorecard_approve,
+    scorecard_get_or_create,
+    scorecard_return,
+    scorecard_review,
+    scorecard_submit,
+)
+from tests.kpi_helpers import accept_not_applicable, settle
 
+SENT_AT = datetime(2026, 4, 3, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
 HEADER = ["Tháng", "Đơn vị", "Mã tiêu chí", "Kết quả", "Tỷ lệ đạt", "Điểm thẩm định", "Ghi chú", "Minh chứng"]
 
 GOOD_ROWS = [
@@ -49,6 +58,12 @@ def summary(month="2026-03", **options):
     return {row["unit"]: row for row in json.loads(out.getvalue())}
 
 
+def rank_at_any_share(rubric):
+    """These sheets score a few criteria each, far below the rubric's 50% of points needed for a rank (the
+    low-applicability rule, tested with the scoring): lift it so the hand-computed ranks below are checked."""
+    Rubric.objects.filter(pk=rubric.pk).update(min_applicable_percent=0)
+
+
 def run_import(path, **options):
     out, err = StringIO(), StringIO()
     call_command("import_assessments", str(path), stdout=out, stderr=err, **options)
@@ -56,6 +71,7 @@ def run_import(path, **options):
 
 
 def test_it_imports_past_months_and_summarises_them_to_the_hundredth(rubric, world, tmp_path):
+    rank_at_any_share(rubric)
     path = workbook(tmp_path / "diem.xlsx", GOOD_ROWS)
     assert "tạo 2 phiếu mới" in run_import(path, dry_run=True)
     assert Scorecard.objects.count() == 0
@@ -93,10 +109,12 @@ def test_it_imports_past_months_and_summarises_them_to_the_hundredth(rubric, wor
     assert list(only) == ["Công an phường Thử Một"]
 
 
-def test_it_reimports_a_month_in_place_and_leaves_unmentioned_criteria_not_applicable(
-    rubric, world, tmp_path
+def test_it_reimports_a_returned_month_in_place_and_leaves_unmentioned_criteria_not_applicable(
+    rubric, world, people, tmp_path
 ):
     run_import(workbook(tmp_path / "a.xlsx", GOOD_ROWS))
+    card = Scorecard.objects.get(unit=world.vhxh)
+    scorecard_return(scorecard=card, by=people.bob, reason="Nhập lại theo bảng điểm đã sửa")
     run_import(
         workbook(
             tmp_path / "b.xlsx",
@@ -105,6 +123,48 @@ def test_it_reimports_a_month_in_place_and_leaves_unmentioned_criteria_not_appli
     )
     assert Scorecard.objects.filter(unit=world.vhxh).count() == 1
     assert summary()["Phòng Văn hóa - Xã hội"]["total"] == "0.00"
+    unmentioned = Scorecard.objects.get(unit=world.vhxh).entries.get(criterion__code="1.2")
+    assert unmentioned.result == Result.NOT_APPLICABLE
+    assert unmentioned.na_reason == "Không có trong bảng điểm nhập từ tệp b.xlsx."
+
+
+@pytest.mark.parametrize(
+    ("state", "words"),
+    [(Scorecard.State.SUBMITTED, "đã được nộp"), (Scorecard.State.REVIEWED, "đã được thẩm định")],
+)
+def test_it_refuses_to_import_over_a_sent_month_and_writes_nothing(
+    rubric, world, people, tmp_path, state, words
+):
+    card = settle(scorecard_get_or_create(unit=world.vhxh, rubric=rubric, month=date(2026, 3, 1)))
+    scorecard_submit(scorecard=card, by=people.alice, at=SENT_AT)
+    if state == Scorecard.State.REVIEWED:
+        scorecard_review(scorecard=accept_not_applicable(card), by=people.bob)
+    before = (ScoreEntry.objects.count(), Transition.objects.count())
+    err = StringIO()
+    with pytest.raises(CommandError, match="Không có gì được ghi"):
+        call_command(
+            "import_assessments", str(workbook(tmp_path / "x.xlsx", GOOD_ROWS)), stdout=StringIO(), stderr=err
+        )
+    # The header is row 3: Phòng VH-XH's rows are 4 to 9, each refused by name, month and row.
+    assert (
+        f"Trang “Điểm KPI”, dòng 4, cột “Tháng”: phiếu KPI tháng 03/2026 của Phòng Văn hóa - Xã hội {words}: "
+        "không nhập đè (chỉ nhập được vào tháng chưa có phiếu hoặc phiếu còn nháp)." in err.getvalue()
+    )
+    assert "dòng 9, cột “Tháng”" in err.getvalue()
+    assert Scorecard.objects.get(unit=world.vhxh).state == state
+    assert not Scorecard.objects.filter(unit=world.police).exists()
+    assert (ScoreEntry.objects.count(), Transition.objects.count()) == before
+
+
+def test_it_imports_a_later_month_beside_a_sent_one_on_one_card_each(rubric, world, people, tmp_path):
+    card = settle(scorecard_get_or_create(unit=world.vhxh, rubric=rubric, month=date(2026, 3, 1)))
+    scorecard_submit(scorecard=card, by=people.alice, at=SENT_AT)
+    april = [["04/2026", *row[1:]] for row in GOOD_ROWS]
+    run_import(workbook(tmp_path / "t4.xlsx", april))
+    assert sorted(Scorecard.objects.filter(unit=world.vhxh).values_list("month", "state")) == [
+        (date(2026, 3, 1), Scorecard.State.SUBMITTED),
+        (date(2026, 4, 1), Scorecard.State.REVIEWED),
+    ]
 
 
 BAD = [
@@ -146,9 +206,9 @@ def test_it_reports_a_criterion_given_twice(rubric, world, tmp_path):
 
 
 def test_it_refuses_to_overwrite_an_approved_month(rubric, world, people, tmp_path):
-    card = scorecard_get_or_create(unit=world.vhxh, rubric=rubric, month=date(2026, 3, 1))
-    scorecard_submit(scorecard=card, by=people.alice)
-    scorecard_review(scorecard=card, by=people.bob)
+    card = settle(scorecard_get_or_create(unit=world.vhxh, rubric=rubric, month=date(2026, 3, 1)))
+    scorecard_submit(scorecard=card, by=people.alice, at=SENT_AT)
+    scorecard_review(scorecard=accept_not_applicable(card), by=people.bob)
     scorecard_approve(scorecard=card, by=people.charlie)
     err = StringIO()
     with pytest.raises(CommandError):
@@ -193,6 +253,7 @@ def test_it_refuses_a_bad_month_or_unit_on_the_summary(rubric, month, message):
 
 
 def test_it_prints_a_readable_table_too(rubric, world, tmp_path):
+    rank_at_any_share(rubric)
     run_import(workbook(tmp_path / "a.xlsx", GOOD_ROWS))
     out = StringIO()
     call_command("kpi_summary", month="2026-03", stdout=out)

@@ -59,6 +59,9 @@ def fill(unit_code, month, results, *, state):
 @pytest.fixture
 def month(db):
     load_seed_data()
+    # These cards score a handful of criteria, below the 50% of points a rank needs (the low-applicability
+    # rule, tested with the scoring): lifted so that the documents show an approved rank.
+    Rubric.objects.filter(plan__number="29-KH/ĐU").update(min_applicable_percent=0)
     results = {
         "1.1": Result.DONE,
         "1.3": Result.LATE,
