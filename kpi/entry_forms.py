@@ -36,8 +36,11 @@ def _decimal(text: str) -> Decimal:
     return value
 
 
-def _text(data, name: str, key: str, label: str, problems: list[str]) -> str:
-    value = data.get(name, "")
+def _text(data, name: str, key: str, label: str, problems: list[str]) -> str | None:
+    """A text field as posted; None when the form did not send it (the stored text stays)."""
+    value = data.get(name)
+    if value is None:
+        return None
     if "\x00" in value:
         problems.append(f"Tiêu chí {key}: “{label}” có ký tự không hợp lệ.")
         return ""

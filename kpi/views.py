@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -102,16 +103,19 @@ def scorecard_page(request, pk: int):
                 problems.append("Phiếu gửi lên thiếu số phiên bản: hãy tải lại trang.")
             if problems:
                 raise WorkflowError(" ".join(problems))
-            card = scorecard_update_entries(scorecard=card, by=request.user, entries=inputs, version=version)
+            with transaction.atomic():  # a refused submit keeps nothing of its save: the page keeps it
+                card = scorecard_update_entries(
+                    scorecard=card, by=request.user, entries=inputs, version=version
+                )
+                if "submit" in posted:
+                    scorecard_submit(scorecard=card, by=request.user)
             if "submit" in posted:
-                scorecard_submit(scorecard=card, by=request.user)
                 messages.success(request, f"Đã nộp phiếu tháng {card.month:%m/%Y}.")
             else:
                 messages.success(request, "Đã lưu nháp.")
             return redirect("scorecard", pk=card.pk)
         except (WorkflowError, LockedError) as exc:
-            # Nothing of a refused submit is kept either: a save and its submit go together or not at all.
-            messages.error(request, str(exc))
+            messages.error(request, str(exc))  # nothing was written: the form keeps what was typed
             card.refresh_from_db()
     score = score_entries(card.rubric, entries)
     work = criterion_work(card.rubric, card.unit, card.month)

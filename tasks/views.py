@@ -1,11 +1,11 @@
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from plans.access import EVERYONE, role_required
 from tasks.access import acting_unit, get_evidence_or_404, get_task_or_404
 from tasks.forms import CompletionForm, EvidenceForm, ProgressForm
 from tasks.services import (
@@ -22,7 +22,7 @@ from tasks.status import plan_start, status_at
 INLINE_TYPES = {"application/pdf", "image/jpeg", "image/png"}
 
 
-@login_required
+@role_required(*EVERYONE)
 def task_detail(request, pk: int):
     task = get_task_or_404(request.user, pk)
     unit, role = acting_unit(request.user, task)
@@ -90,7 +90,7 @@ def task_detail(request, pk: int):
     )  # fmt: skip
 
 
-@login_required
+@role_required(*EVERYONE)
 def evidence_download(request, pk: int):
     evidence = get_evidence_or_404(request.user, pk)
     if not evidence.file:
@@ -104,7 +104,7 @@ def evidence_download(request, pk: int):
     return response
 
 
-@login_required
+@role_required(*EVERYONE)
 @require_http_methods(["GET", "POST"])
 def evidence_remove(request, pk: int):
     """GET: what would be removed, and the cards it is attached to (or why it cannot be); POST: remove it."""

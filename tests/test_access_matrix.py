@@ -99,6 +99,7 @@ TABLE = [
     row("review_queue", [], anon=L, alice=403, dave=403, others=200),
     row("approve_many", [], "post", {"card": "card"}, anon=L, alice=403, dave=403, bob=403, others=L),
     row("evidence_download", ["evidence"], anon=L, dave=404, erin=404, others=200),
+    row("evidence_remove", ["evidence"], anon=L, dave=404, erin=404, others=200),  # the confirmation
     row("evidence_remove", ["evidence"], "post", anon=L, dave=404, erin=404, others=L),
     row("login", [], anon=200, others=L),
     row("logout", [], "post", others=L),

@@ -21,6 +21,7 @@ from kpi.services import (
     EntryInput,
     scorecard_approve,
     scorecard_get_or_create,
+    scorecard_reopen,
     scorecard_review,
     scorecard_submit,
     scorecard_update_entries,
@@ -118,8 +119,9 @@ def test_it_prints_a_scorecard_as_an_official_document(month):
         assert text in first, text
     # The total and rank the leader approved, in Vietnamese number format.
     assert f"Tổng điểm (quy về thang 100): {vn_decimal(card.approved_total)}" in first
-    # Too little of the rubric applied to this month: the engine gives no rank, and neither does the card.
-    assert card.approved_rank == "" and f"Xếp loại: {scorecard_score(card).rank_label}." in first
+    # The rank the leader approved (or, where the engine gives none, why not).
+    rank = card.get_approved_rank_display() if card.approved_rank else scorecard_score(card).rank_label
+    assert f"Xếp loại: {rank}." in first
     assert "DỰ THẢO" not in "".join(pages)
     assert "1" not in page_lines(reader, 0)  # no page number on page 1
     assert "2" in page_lines(reader, 1) and "3" in page_lines(reader, 2)
@@ -296,8 +298,8 @@ def test_it_serves_downloads_only_inside_the_readers_scope(month, client):
 
     Role = UserProfile.Role
     expected = {  # who: (card, ward summary, quarter report)
-        person("vhxh", "LB-VHXH", Role.OFFICER): (200, 404, 404),
-        person("police", "LB-CA", Role.OFFICER): (404, 404, 404),
+        person("vhxh", "LB-VHXH", Role.OFFICER): (200, 403, 403),  # officers read no ward summaries
+        person("police", "LB-CA", Role.OFFICER): (404, 403, 403),
         person("reviewer", "LB-VHXH", Role.REVIEWER): (200, 200, 200),
         person("leader", "LB", Role.LEADER): (200, 200, 200),
         person("district", "QLB-GDDT", Role.REVIEWER): (404, 404, 404),
@@ -503,7 +505,9 @@ def test_it_reads_the_evidence_in_a_fixed_number_of_queries(judged, django_asser
         scorecard_document(card)
     officer, unit = judged["officer"], card.unit
     link = ScoreEntry.evidence.through
-    for entry in card.entries.all():  # every entry gets two more files (the through table is not locked)
+    # An approved card's evidence is locked: reopened, it takes two more files on every entry.
+    card = scorecard_reopen(scorecard=card, by=judged["leader"], reason="Bổ sung minh chứng")
+    for entry in card.entries.all():
         for n in range(2):
             link.objects.create(scoreentry=entry, evidence=evidence(unit, officer, name=f"extra-{n}.pdf"))
     with django_assert_num_queries(len(first.captured_queries)):

@@ -11,6 +11,7 @@ from kpi.seed import load_seed_data
 from plans.models import OrgUnit
 from tasks.services import evidence_add_link
 from tests.factories import UserFactory, UserProfileFactory
+from tests.kpi_helpers import settle
 
 
 @pytest.fixture
@@ -25,15 +26,24 @@ def people(db):
     return made
 
 
-def open_month(client, month="2026-03"):
-    response = client.get(reverse("self_assessment", args=[month]))
+def open_month(client, month="2026-03", *, settled_but=None, by=None):
+    """Open the month and start its card (the POST that makes it); with `settled_but`, every criterion but
+    those is then marked "Không áp dụng" with a reason, as a unit does for work that did not arise."""
+    assert client.get(reverse("self_assessment", args=[month])).status_code == 200
+    response = client.post(reverse("self_assessment", args=[month]))
     assert response.status_code == 302
-    return Scorecard.objects.get(pk=int(response.url.rstrip("/").split("/")[-1])), response.url
+    card = Scorecard.objects.get(pk=int(response.url.rstrip("/").split("/")[-1]))
+    if settled_but is not None:
+        card = settle(card, by=by, timeliness=True, keep=settled_but)
+    return card, response.url
 
 
 def test_it_lets_an_officer_score_save_and_submit_the_month(people, client):
     client.force_login(people["alice"])
     card, url = open_month(client)
+    page = client.get(url).content.decode()
+    assert "Còn <b>25</b> tiêu chí “Chưa chấm”" in page
+    card = settle(card, by=people["alice"], timeliness=True, keep=["1.1", "2.3"])
     page = client.get(url).content.decode()
     assert "Tự chấm tháng 03/2026 — Phòng Văn hóa - Xã hội" in page
     assert "Nhóm 2. An toàn trường học – kỷ cương, nền nếp" in page
@@ -47,11 +57,10 @@ def test_it_lets_an_officer_score_save_and_submit_the_month(people, client):
             "save": "1"}  # fmt: skip
     assert client.post(url, data).status_code == 302
     page = client.get(url).content.decode()
-    # 1.1 done (3.75) + 2.3 half (2.50 of 5): 6.25 of 8.75 applicable -> 71.43, computed by the engine.
-    assert (
-        "Tổng tạm tính: <span data-total>71,43</span>" in page
-        and "(<span data-rank>Hoàn thành</span>)" in page
-    )
+    # 1.1 done (3.75) + 2.3 half (2.50 of 5): 6.25 of 8.75 applicable -> 71.43, computed by the engine;
+    # 8.75 of the rubric's 100 points is too little to rank on.
+    assert "Tổng tạm tính: <span data-total>71,43</span>" in page
+    assert "(<span data-rank>Chưa xếp loại (chỉ 8,75 điểm áp dụng: lãnh đạo xem xét)</span>)" in page
 
     stale = client.post(url, {**data, f"ratio-{e23.pk}": "90"})  # the version it carries is now old
     assert "đã được người khác lưu" in stale.content.decode()
@@ -68,7 +77,7 @@ def test_it_lets_an_officer_score_save_and_submit_the_month(people, client):
 
 def test_it_refuses_to_submit_without_evidence_and_keeps_what_was_typed(people, client):
     client.force_login(people["alice"])
-    card, url = open_month(client)
+    card, url = open_month(client, settled_but=["1.1"], by=people["alice"])
     e11 = card.entries.get(criterion__code="1.1")
     response = client.post(url, {"version": card.version, f"result-{e11.pk}": Result.DONE,
                                  f"comment-{e11.pk}": "Đã ban hành 3 văn bản", "submit": "1"})  # fmt: skip
@@ -77,6 +86,8 @@ def test_it_refuses_to_submit_without_evidence_and_keeps_what_was_typed(people, 
     assert "Đã ban hành 3 văn bản" in page  # nothing lost on the page
     card.refresh_from_db()
     assert card.state == Scorecard.State.DRAFT
+    # A refused submit writes nothing, not even the save that came with it.
+    assert card.entries.get(pk=e11.pk).result == Result.NOT_ASSESSED
 
 
 def test_it_keeps_cards_of_other_units_out_of_reach(people, client):
@@ -88,5 +99,7 @@ def test_it_keeps_cards_of_other_units_out_of_reach(people, client):
     client.force_login(people["bob"])  # the reviewer reads it, but does not fill it in for the unit
     page = client.get(url).content.decode()
     assert "Phiếu chỉ xem" in page
+    assert client.get(reverse("self_assessment", args=["2026-03"])).status_code == 403
+    client.force_login(people["alice"])
     assert client.get(reverse("self_assessment", args=["2026-13"])).status_code == 404
     assert Scorecard.objects.count() == 1 and Scorecard.objects.get().month == date(2026, 3, 1)
