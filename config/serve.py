@@ -101,6 +101,7 @@ def serve() -> None:
     from django.core.management import call_command
 
     from config.env import env_int, raw_value
+    from config.middleware import DATABASE_ERRORS
 
     django.setup()  # reads ENV_FILE; stops here, in Vietnamese, on a missing or bad value
     if not settings.ENV_FILE.is_file():
@@ -117,7 +118,12 @@ def serve() -> None:
     timeout = env_int("WEB_TIMEOUT", default=60, minimum=1)
 
     call_command("collectstatic", interactive=False, verbosity=1)
-    call_command("migrate", interactive=False, verbosity=1)
+    try:
+        call_command("migrate", interactive=False, verbosity=1)
+    except DATABASE_ERRORS as error:
+        raise SystemExit(
+            f"Không kết nối được cơ sở dữ liệu (DATABASE_URL trong {settings.ENV_FILE}): {error}"
+        ) from None
 
     print(addresses_text(host, settings.ALLOWED_HOSTS, settings.ENV_FILE.name))
     if settings.SESSION_COOKIE_SECURE:
