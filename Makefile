@@ -1,9 +1,12 @@
 # Two commands on a fresh machine: `make run` and `make test`. Both are safe to run again.
+# Production on one machine: `make serve` (gunicorn, settings from .env.production; docs/operations.md).
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1:8000
+# make serve reads its settings, HOST included, from this file, never from the development .env.
+ENV_FILE ?= .env.production
 # WeasyPrint needs Pango and HarfBuzz's subsetter; Liberation Serif is metric-compatible with Times New Roman
 # and covers Vietnamese. Playwright drives Debian's Chromium (never a downloaded browser).
 SYSTEM_PACKAGES := fonts-liberation2 libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
@@ -11,14 +14,20 @@ SYSTEM_PACKAGES := fonts-liberation2 libpango-1.0-0 libpangoft2-1.0-0 libharfbuz
 TEST_PACKAGES := chromium
 PACKAGES ?= $(SYSTEM_PACKAGES)
 
-.PHONY: run test setup sysdeps venv lint format seed clean
+.PHONY: run serve test setup sysdeps venv lint format seed clean
 
 run: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_seed_data
 	$(PY) manage.py create_demo_users
-	@echo "Mở http://$(HOST)/ — trang quản trị: http://$(HOST)/admin/"
+	@$(PY) -m config.serve addresses $(HOST)
 	$(PY) manage.py runserver $(HOST)
+
+# Checks the production settings (DEBUG=0), runs collectstatic and migrate, prints the addresses to open, then
+# becomes gunicorn. HOST given to make (make serve HOST=0.0.0.0:8000) wins over the file's.
+serve: sysdeps venv
+	ENV_FILE=$(ENV_FILE) $(if $(filter command line environment,$(origin HOST)),HOST=$(HOST)) \
+	  $(PY) -m config.serve
 
 test: setup lint
 	@$(MAKE) --no-print-directory sysdeps PACKAGES="$(SYSTEM_PACKAGES) $(TEST_PACKAGES)"

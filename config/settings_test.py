@@ -8,3 +8,7 @@ from config.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"  # noqa: F405
+# The tests run without `collectstatic`: WhiteNoise looks the files up in static/ when asked, instead of
+# scanning (and warning about) an empty STATIC_ROOT for every test client.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

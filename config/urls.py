@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from config.views import healthz
 from kpi import review_views
 from kpi.views import home, scorecard_move, scorecard_page, self_assessment_month
 from reports import dashboard_views
@@ -11,7 +12,13 @@ admin.site.site_header = "Quản lý kế hoạch giáo dục phường"
 admin.site.site_title = "Kế hoạch giáo dục phường"
 admin.site.index_title = "Quản trị dữ liệu"
 
+# 400, 403 and 404 are Django's own views with templates/400.html, 403.html, 404.html; a server error caused by
+# an unreachable database becomes the 503 "bảo trì" page.
+handler500 = "config.views.server_error"
+
 urlpatterns = [
+    # Public, for a load balancer: no sign-in, no personal data.
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("reports/", include("reports.urls")),
     path("", home, name="home"),
