@@ -101,6 +101,7 @@ TABLE = [
     row("evidence_download", ["evidence"], anon=L, dave=404, erin=404, others=200),
     row("evidence_remove", ["evidence"], anon=L, dave=404, erin=404, others=200),  # the confirmation
     row("evidence_remove", ["evidence"], "post", anon=L, dave=404, erin=404, others=L),
+    row("healthz", [], others=200),  # for the load balancer: no sign-in, no personal data
     row("login", [], anon=200, others=L),
     row("logout", [], "post", others=L),
     row("password_change", [], anon=L, others=200),
@@ -199,7 +200,7 @@ def test_it_has_a_row_for_every_url():
 ROLE_OF = {"alice": "officer", "dave": "officer", "bob": "reviewer", "charlie": "leader", "erin": "leader"}
 ROLE_OF["root"] = "admin"
 # Django's own sign-in pages are for everyone, signed in or not.
-UNDECLARED = {"login", "logout", "password_change", "password_change_done"}
+UNDECLARED = {"login", "logout", "password_change", "password_change_done", "healthz"}
 
 
 def _views(patterns, prefix=""):
