@@ -11,7 +11,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from plans.import_audit import record_import
+from plans.import_audit import record_table_import
 from plans.models import Plan
 from plans.tables import REGISTRY, export_table, import_table
 from plans.uploads import UploadError, discard, store_upload, upload_name, upload_path
@@ -80,16 +80,14 @@ def _confirm(request, context):
             path = upload_path(token)
             report = import_table(table_class(plan), path)
             if not report.problems:
-                record_import(
-                    by=request.user, path=path, file_name=upload_name(token), obj=plan,
-                    unit=plan.issuer if plan else None,
-                    summary=f"Nhập {table_class.verbose_name.lower()}"
-                    + (f" của kế hoạch {plan.display_number}" if plan else "")
-                    + f": {len(report.rows)} dòng ({report.created} mới, {report.updated} cập nhật, "
-                    f"{report.unchanged} không đổi).",
-                    details={"table": table_class.identifier, "created": report.created,
-                             "updated": report.updated, "unchanged": report.unchanged},
-                )  # fmt: skip
+                record_table_import(
+                    by=request.user,
+                    path=path,
+                    file_name=upload_name(token),
+                    table_class=table_class,
+                    plan=plan,
+                    report=report,
+                )
     except (UploadError, ImportFileError) as exc:
         messages.error(request, f"{exc} Không có gì được ghi.")
         return redirect(reverse("admin:plans_tables"))

@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from plans.import_audit import record_import
+from plans.import_audit import record_table_import
 from plans.models import Plan
 from plans.tables import REGISTRY, import_table
 from plans.xlsx import ImportFileError
@@ -34,15 +34,15 @@ class Command(BaseCommand):
             with transaction.atomic():  # the rows and their Nhật ký entry, or neither
                 report = import_table(table_class(plan), path, dry_run=options["dry_run"])
                 if not report.problems and not options["dry_run"]:
-                    record_import(
-                        by=None, path=path, file_name=path.name, obj=plan, unit=plan.issuer if plan else None,
-                        summary=f"Nhập {table_class.verbose_name.lower()}"
-                        + (f" của kế hoạch {plan.display_number}" if plan else "")
-                        + f" (lệnh import_data): {len(report.rows)} dòng ({report.created} mới, "
-                        f"{report.updated} cập nhật, {report.unchanged} không đổi).",
-                        details={"table": table_class.identifier, "created": report.created,
-                                 "updated": report.updated, "unchanged": report.unchanged},
-                    )  # fmt: skip
+                    record_table_import(
+                        by=None,
+                        path=path,
+                        file_name=path.name,
+                        table_class=table_class,
+                        plan=plan,
+                        report=report,
+                        via="lệnh import_data",
+                    )
         except ImportFileError as exc:
             raise CommandError(f"{path.name}: {exc} Không có gì được ghi.") from exc
         if report.problems:
