@@ -264,3 +264,30 @@ def test_it_prints_a_readable_table_too(rubric, world, tmp_path):
         "Phòng Văn hóa - Xã hội | Đã thẩm định | 56.05 | Không hoàn thành | áp dụng 23.75" in out.getvalue()
     )
     assert Decimal("56.05")  # the same figure as the JSON
+
+
+def test_it_never_gives_an_approved_month_a_second_card_on_a_new_rubric_version(
+    rubric, world, people, tmp_path, client
+):
+    """The issue's own case: the rubric copied to a new version in the admin, then past scores imported for a
+    month already approved on the old one."""
+    from tests.factories import UserFactory
+
+    card = settle(scorecard_get_or_create(unit=world.vhxh, rubric=rubric, month=date(2026, 3, 1)))
+    scorecard_submit(scorecard=card, by=people.alice, at=SENT_AT)
+    scorecard_review(scorecard=accept_not_applicable(card), by=people.bob)
+    scorecard_approve(scorecard=card, by=people.charlie)
+    client.force_login(UserFactory(username="root", is_superuser=True, is_staff=True))
+    client.post(
+        "/admin/kpi/rubric/", {"action": "copy_as_new_version", "_selected_action": [rubric.pk]}, follow=True
+    )
+    assert rubric.plan.rubrics.count() == 2
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command(
+            "import_assessments", str(workbook(tmp_path / "x.xlsx", GOOD_ROWS)), stdout=StringIO(), stderr=err
+        )
+    assert "03/2026" in err.getvalue() and "Phòng Văn hóa - Xã hội" in err.getvalue()
+    assert list(Scorecard.objects.filter(unit=world.vhxh).values_list("pk", "state", "rubric_id")) == [
+        (card.pk, Scorecard.State.APPROVED, rubric.pk)
+    ]
