@@ -97,7 +97,9 @@ def test_it_tells_the_right_people_on_the_right_days_across_a_month(month, clock
         clock.day(day)
         if day == date(2026, 3, 3):
             # Công an sends February on the 3rd (its card has every criterion "Không áp dụng").
-            police = settle(scorecard_get_or_create(unit=world.police, rubric=rubric, month=FEB), timeliness=True)
+            police = settle(
+                scorecard_get_or_create(unit=world.police, rubric=rubric, month=FEB), timeliness=True
+            )
             scorecard_submit(scorecard=police, by=month["olga"])
         if day == date(2026, 3, 9):
             card = scorecard_update_entries(
@@ -184,10 +186,10 @@ def test_a_dry_run_prints_and_writes_nothing(month, clock):
 
 def test_a_mail_server_that_is_down_leaves_the_digest_queued(month, clock):
     clock.day(date(2026, 3, 2))
-    with mock.patch("django.core.mail.backends.locmem.EmailBackend.send_messages",
-                    side_effect=smtplib.SMTPServerDisconnected("down")):  # fmt: skip
-        with pytest.raises(CommandError, match="thư tổng hợp vẫn chờ"):
-            run(date(2026, 3, 2))
+    down = smtplib.SMTPServerDisconnected("down")
+    refused = mock.patch("django.core.mail.backends.locmem.EmailBackend.send_messages", side_effect=down)
+    with refused, pytest.raises(CommandError, match="thư tổng hợp vẫn chờ"):
+        run(date(2026, 3, 2))
     pending = Notification.objects.filter(user__username="alice", email=Notification.Email.PENDING)
     assert pending.count() == 2 and not mail.outbox
     clock.day(date(2026, 3, 3))
@@ -204,7 +206,9 @@ def test_a_user_who_turned_email_off_still_gets_notifications_in_the_app(month, 
     assert Notification.objects.filter(user=people.alice, read_at__isnull=True).count() == 2
 
 
-def test_a_returned_card_is_mailed_at_once_to_who_asks(month, clock, people, django_capture_on_commit_callbacks):
+def test_a_returned_card_is_mailed_at_once_to_who_asks(
+    month, clock, people, django_capture_on_commit_callbacks
+):
     EmailPreference.objects.create(user=people.alice, returned_at_once=True)
     clock.day(date(2026, 3, 4))
     card = scorecard_update_entries(
@@ -230,7 +234,9 @@ def test_it_never_reminds_someone_of_a_task_they_cannot_see(month, clock, world,
     from reports.notify import Message, notify
 
     # Asked directly to tell dave about a card of this ward, the one helper refuses.
-    refused = notify(Message(people.dave, Kind.CARD_DUE, "x", date(2026, 3, 13), "t", about=("card", month["card"])))
+    refused = notify(
+        Message(people.dave, Kind.CARD_DUE, "x", date(2026, 3, 13), "t", about=("card", month["card"]))
+    )
     assert refused is None
 
 
