@@ -259,3 +259,28 @@ def test_it_schedules_the_daily_run_once_at_the_time_from_the_environment(settin
     settings.REMINDER_TIME = "07:15"
     call_command("schedule_reminders", stdout=StringIO())
     assert Schedule.objects.get().next_run.astimezone(VN).minute == 15
+
+
+def test_the_worker_runs_beside_the_server_and_stops_with_it(tmp_path):
+    import sys
+    import time
+
+    from config.serve import run_beside
+
+    marker = tmp_path / "worker.pid"
+    worker = [
+        sys.executable,
+        "-c",
+        f"import os, time; open({str(marker)!r}, 'w').write(str(os.getpid())); time.sleep(60)",
+    ]
+    server = [sys.executable, "-c", "import time; time.sleep(1.5); raise SystemExit(3)"]
+    started = time.monotonic()
+    assert run_beside(worker, server) == 3  # the server's own exit status
+    assert (
+        marker.exists() and time.monotonic() - started < 30
+    )  # the worker ran, and was stopped, not waited for
+    import os
+
+    pid = int(marker.read_text())
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
