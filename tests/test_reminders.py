@@ -284,3 +284,24 @@ def test_the_worker_runs_beside_the_server_and_stops_with_it(tmp_path):
     pid = int(marker.read_text())
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+@pytest.mark.django_db
+def test_a_month_of_the_seed_plans_tells_each_person_only_what_they_may_see(clock, settings):
+    from kpi.access import visible_scorecards
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    call_command("load_seed_data", stdout=StringIO())
+    call_command("create_demo_users", "--force", stdout=StringIO())
+    for offset in range(31):
+        day = MARCH + timedelta(days=offset)
+        clock.day(day)
+        run(day)
+        count = Notification.objects.count()
+        assert "Đã ghi 0 thông báo mới" in run(day) and Notification.objects.count() == count
+    told_kinds = set(Notification.objects.values_list("kind", flat=True))
+    assert {Kind.CARD_DUE, Kind.CARDS_MISSING} <= told_kinds
+    for item in Notification.objects.select_related("user", "unit"):
+        assert unit_in_scope(item.user, item.unit), (item.user.username, item.title)
+        if item.link.startswith("/phieu-kpi/"):
+            assert visible_scorecards(item.user).filter(pk=int(item.link.split("/")[2])).exists()
