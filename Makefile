@@ -20,11 +20,14 @@ run: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_seed_data
 	$(PY) manage.py create_demo_users
+	$(PY) manage.py schedule_reminders
 	@$(PY) -m config.serve addresses $(HOST)
-	$(PY) manage.py runserver $(HOST)
+	@echo "Hàng đợi công việc (nhắc việc, thư, tệp ZIP) chạy cùng máy chủ; Ctrl+C dừng cả hai."
+	$(PY) -m config.serve with-worker $(PY) manage.py runserver $(HOST)
 
-# Checks the production settings (DEBUG=0), runs collectstatic and migrate, prints the addresses to open, then
-# becomes gunicorn. HOST given to make (make serve HOST=0.0.0.0:8000) wins over the file's.
+# Checks the production settings (DEBUG=0), runs collectstatic and migrate, schedules the daily reminders,
+# prints the addresses to open, then runs gunicorn with `manage.py qcluster` (the job queue) beside it.
+# HOST given to make (make serve HOST=0.0.0.0:8000) wins over the file's.
 serve: sysdeps venv
 	ENV_FILE=$(ENV_FILE) $(if $(filter command line environment,$(origin HOST)),HOST=$(HOST)) \
 	  $(PY) -m config.serve

@@ -2,6 +2,7 @@
 
     python -m config.serve                 production: checks, collectstatic, migrate, then gunicorn
     python -m config.serve addresses HOST  the addresses to open for a server bound to HOST (make run)
+    python -m config.serve with-worker CMD…  CMD (the development server) with a job queue worker beside it
 
 Production settings come from ENV_FILE (`make serve` sets `.env.production`), never from the development
 `.env`. WEB_WORKERS, WEB_TIMEOUT and HOST are read from the environment or that file.
@@ -9,10 +10,12 @@ Production settings come from ENV_FILE (`make serve` sets `.env.production`), ne
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -131,10 +134,44 @@ def serve() -> None:
             "Cookie đăng nhập chỉ gửi qua HTTPS (SESSION_COOKIE_SECURE=1): người dùng mở qua một reverse proxy "
             "HTTPS (docs/operations.md); mở thẳng http://… thì trang hiện nhưng không đăng nhập được."
         )
+    call_command("schedule_reminders")
     print(f"gunicorn: {workers} tiến trình, thời gian chờ {timeout} giây. Dừng: Ctrl+C.", flush=True)
-    command = gunicorn_command(host, workers, timeout)
-    # gunicorn takes this process's place: Ctrl+C and systemd's signals reach it directly.
-    os.execv(command[0], command)
+    print("Hàng đợi công việc (nhắc việc, thư, tệp ZIP): manage.py qcluster chạy cùng.", flush=True)
+    raise SystemExit(run_beside(worker_command(), gunicorn_command(host, workers, timeout)))
+
+
+def worker_command() -> list[str]:
+    return [sys.executable, "manage.py", "qcluster"]
+
+
+def run_beside(worker: list[str], main: list[str]) -> int:
+    """Run `main` (gunicorn, runserver) with the job queue's worker beside it; both stop together. Ctrl+C and
+    systemd's SIGTERM are passed to both; if either ends, the other is stopped, so a dead worker never
+    leaves a site that silently sends no reminders (systemd's Restart= then starts both again)."""
+    children = [subprocess.Popen(worker), subprocess.Popen(main)]
+
+    def forward(signum, _frame):
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signum)
+
+    previous = {signum: signal.signal(signum, forward) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        while all(child.poll() is None for child in children):
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                children[1].wait(timeout=1)
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    return children[1].returncode or 0
 
 
 def print_addresses(host: str) -> None:
@@ -149,6 +186,8 @@ def main(argv: list[str]) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     if argv[:1] == ["addresses"] and len(argv) == 2:
         print_addresses(argv[1])
+    elif argv[:1] == ["with-worker"] and len(argv) > 1:
+        raise SystemExit(run_beside(worker_command(), argv[1:]))
     elif not argv:
         serve()
     else:

@@ -5,6 +5,7 @@ is set: with DEBUG off (production) a missing SECRET_KEY or ALLOWED_HOSTS stops 
 insecurely, and so does any value that cannot be read (config/env.py).
 """
 
+import re
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -87,6 +88,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "simple_history",
     "axes",
+    # The job queue (django-q2), with its ORM broker: reminders, e-mail, the ward bundle (reports/jobs.py).
+    "django_q",
     "plans",
     "tasks",
     "kpi",
@@ -164,6 +167,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "plans.context_processors.navigation",
+                "reports.context_processors.notifications",
             ],
         },
     },
@@ -267,3 +271,41 @@ UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", default=100 * 1024 * 1024, minimu
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", default=20 * 1024 * 1024, minimum=1)
 EVIDENCE_MAX_EXPANDED_BYTES = env_int("EVIDENCE_MAX_EXPANDED_BYTES", default=100 * 1024 * 1024, minimum=1)
 FILE_UPLOAD_PERMISSIONS = 0o640
+
+# The job queue: django-q2 on the ORM broker, so the database already configured (SQLite in development,
+# PostgreSQL in production) is the queue and nothing else has to run; several machines may each run
+# `manage.py qcluster`. A failed job is not acknowledged, so the broker hands it out again after
+# JOB_RETRY_SECONDS, up to JOB_MAX_ATTEMPTS times; the retry wait must outlast the timeout, or a job still
+# running would be handed to a second worker.
+JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", default=3, minimum=1)
+JOB_TIMEOUT_SECONDS = env_int("JOB_TIMEOUT_SECONDS", default=900, minimum=10)
+JOB_RETRY_SECONDS = env_int(
+    "JOB_RETRY_SECONDS", default=JOB_TIMEOUT_SECONDS + 60, minimum=JOB_TIMEOUT_SECONDS + 1
+)
+Q_CLUSTER = {
+    "name": "kehoach",
+    "orm": "default",
+    "workers": env_int("JOB_WORKERS", default=2, minimum=1),
+    "timeout": JOB_TIMEOUT_SECONDS,
+    "retry": JOB_RETRY_SECONDS,
+    "max_attempts": JOB_MAX_ATTEMPTS,
+    # A day the cluster was down is not replayed once per missed day: the next daily run covers it.
+    "catch_up": False,
+    "save_limit": 500,
+    "label": "Hàng đợi công việc",
+    "sync": env_bool("JOB_SYNC", default=False),
+}
+
+# Reminders (reports/reminders.py): the daily run of `send_reminders` at REMINDER_TIME (local time, HH:MM),
+# a card waiting for review or approval is recalled after these many days, and the addresses in e-mails
+# start with SITE_URL (the address users open).
+REMINDER_TIME = env.str("REMINDER_TIME", default="07:00").strip()
+if not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", REMINDER_TIME):
+    raise ImproperlyConfigured(
+        f"REMINDER_TIME không hợp lệ: {REMINDER_TIME!r}. Cần giờ:phút, ví dụ 07:00. (REMINDER_TIME must be HH:MM.)"
+    )
+REMINDER_REVIEW_AFTER_DAYS = env_int("REMINDER_REVIEW_AFTER_DAYS", default=3, minimum=1)
+REMINDER_APPROVAL_AFTER_DAYS = env_int("REMINDER_APPROVAL_AFTER_DAYS", default=2, minimum=1)
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Files made by background jobs (the ward bundle) are kept this many days, then deleted by the daily run.
+JOB_FILES_KEEP_DAYS = env_int("JOB_FILES_KEEP_DAYS", default=7, minimum=1)

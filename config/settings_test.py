@@ -12,3 +12,5 @@ MEDIA_ROOT = BASE_DIR / "var" / "test-media"  # noqa: F405
 # scanning (and warning about) an empty STATIC_ROOT for every test client.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# Jobs run at once, in the test's own process and transaction: no worker, no sleeps.
+Q_CLUSTER = {**Q_CLUSTER, "sync": True}  # noqa: F405

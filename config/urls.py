@@ -5,7 +5,7 @@ from django.urls import include, path
 from config.views import healthz
 from kpi import review_views
 from kpi.views import home, scorecard_move, scorecard_page, self_assessment_month
-from reports import dashboard_views
+from reports import dashboard_views, notification_views
 from tasks.views import evidence_download, evidence_remove, task_detail
 
 admin.site.site_header = "Quản lý kế hoạch giáo dục phường"
@@ -38,6 +38,14 @@ urlpatterns = [
     path("dashboard/ke-hoach/<int:pk>/nhiem-vu/", dashboard_views.tasks, name="dashboard_tasks"),
     path("minh-chung/<int:pk>/tai-ve/", evidence_download, name="evidence_download"),
     path("minh-chung/<int:pk>/xoa/", evidence_remove, name="evidence_remove"),
+    path("thong-bao/", notification_views.notification_list, name="notifications"),
+    path("thong-bao/<int:pk>/", notification_views.notification_open, name="notification"),
+    path("thong-bao/da-doc/", notification_views.notification_read_all, name="notifications_read"),
+    path("thong-bao/cai-dat/", notification_views.notification_preferences, name="notification_preferences"),
+    path("tham-dinh/nhac-nop/", notification_views.submit_nudge, name="submit_nudge"),
+    path("tham-dinh/tron-bo/", notification_views.bundle_start, name="bundle_start"),
+    path("viec-nen/<uuid:pk>/", notification_views.job_page, name="job"),
+    path("viec-nen/<uuid:pk>/tai-ve/", notification_views.job_download, name="job_download"),
     path("dang-nhap/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path("doi-mat-khau/", auth_views.PasswordChangeView.as_view(), name="password_change"),

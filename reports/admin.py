@@ -61,3 +61,24 @@ def plan_reports(self, obj):
 
 _extend(Scorecard, "downloads", scorecard_downloads)
 _extend(Plan, "quarter_reports", plan_reports)
+
+
+# The job queue's own admin pages (django-q2: queued, successful, failed and scheduled jobs) are site-wide
+# machinery: a job's arguments and errors may name any ward, so only superusers see them.
+def _queue_admins():
+    from django_q import admin as q_admin
+    from django_q.models import OrmQ, Schedule
+
+    from plans.admin_scope import ScopedAdmin
+
+    for model in [q_admin.Success, q_admin.Failure, Schedule, OrmQ]:
+        if not admin.site.is_registered(model):
+            continue
+        base = type(admin.site._registry[model])
+        admin.site.unregister(model)
+        admin.site.register(
+            model, type(f"SuperuserOnly{base.__name__}", (ScopedAdmin, base), {"superuser_only": True})
+        )
+
+
+_queue_admins()

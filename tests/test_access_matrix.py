@@ -24,6 +24,8 @@ from tests.kpi_helpers import settle
 ROLES = ["anon", "alice", "dave", "bob", "charlie", "erin", "root"]
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 L = 302  # sent to the sign-in page (anonymous) or elsewhere after an action
+NO_JOB = "00000000-0000-4000-8000-000000000000"
+BUNDLE = {"ward": "ward", "month": "2026-03"}
 
 
 def row(name, args, method="get", data=None, **expected):
@@ -118,6 +120,16 @@ TABLE = [
     row("city_dashboard", [], anon=L, alice=403, dave=403, others=200),
     row("dashboard_tasks", ["plan"], anon=L, alice=403, dave=403, erin=404, others=200),
     row("admin:index", [], anon=L, root=200, others=L),
+    # Notifications and background jobs (issue #15): one's own notifications only (none has this id); the
+    # bundle and "Nhắc nộp" act on the ward in scope; a job nobody may see is a 404 like any object.
+    row("notifications", [], anon=L, others=200),
+    row("notification", [999999], anon=L, others=404),
+    row("notifications_read", [], "post", anon=L, others=L),
+    row("notification_preferences", [], anon=L, others=200),
+    row("submit_nudge", [], "post", {"all": "1", "month": "2026-03"}, anon=L, bob=L, root=L, others=403),
+    row("bundle_start", [], "post", BUNDLE, anon=L, alice=403, dave=403, erin=404, others=L),
+    row("job", [NO_JOB], anon=L, others=404),
+    row("job_download", [NO_JOB], anon=L, others=404),
 ]
 # Pages whose rows live elsewhere: the admin's own pages check staff permissions per model (tests/test_admin*).
 COVERED_ELSEWHERE = {"admin"}

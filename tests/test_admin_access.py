@@ -83,6 +83,11 @@ TABLE = {
     "axes.accessattempt": Row(SUPERUSER, False),
     "axes.accesslog": Row(SUPERUSER, False),
     "axes.accessfailurelog": Row(SUPERUSER, False),
+    # The job queue's own pages (django-q2): queued, successful, failed and scheduled jobs.
+    "django_q.ormq": Row(SUPERUSER, False),
+    "django_q.success": Row(SUPERUSER, False),
+    "django_q.failure": Row(SUPERUSER, False),
+    "django_q.schedule": Row(SUPERUSER, False),
     "tasks.task": Row(SCOPED, True, ("kpi", "criterion", "tasks")),
     "tasks.taskgroup": Row(SCOPED, True),
     "tasks.taskprogress": Row(SCOPED, True),
@@ -153,6 +158,19 @@ def _side(unit, ward, plan, rubric, person):
     }
 
 
+def _queue_rows():
+    from django_q.models import Failure, OrmQ, Schedule, Success
+
+    now = timezone.now()
+    task = {"func": "reports.reminders.daily", "started": now, "stopped": now}
+    return {
+        "django_q.ormq": OrmQ.objects.create(key="kehoach", payload="x", lock=now),
+        "django_q.success": Success.objects.create(id="s1", name="s1", success=True, **task),
+        "django_q.failure": Failure.objects.create(id="f1", name="f1", success=False, **task),
+        "django_q.schedule": Schedule.objects.create(name="send_reminders", func="reports.reminders.daily"),
+    }
+
+
 @pytest.fixture
 def scene(world, people, rubric, plan):
     other_plan = PlanFactory(issuer=world.other_ubnd)
@@ -176,6 +194,7 @@ def scene(world, people, rubric, plan):
         "axes.accessfailurelog": AccessFailureLog.objects.create(
             username="x", ip_address="127.0.0.1", user_agent="t", http_accept="", path_info="/"
         ),
+        **_queue_rows(),
     }
     own = {**shared, **_side(world.vhxh, world.ward, plan, rubric, people.alice)}
     other = {**shared, **_side(world.other_ubnd, world.other_ward, other_plan, other_rubric, people.dave)}
