@@ -122,11 +122,17 @@ class UnitDirectory:
 
     def _resolve_item(self, text: str, result: Resolution):
         pieces = _pieces(text)
-        i, pending = 0, None  # pending: (start, end) of the unknown run so far
+        i, pending = 0, []  # the pieces of the unknown run so far
 
         def flush():
-            if pending is not None:
-                name = clean_name(text[pending[0] : pending[1]])
+            if not pending:
+                return
+            # An unknown run is one name ("Phòng KT, HT và ĐT"), unless every piece reads as a unit's name
+            # on its own ("Trường Tiểu học Mới 1, Trường Mầm non Mới 2"): then the commas were between names.
+            parts = [clean_name(text[a:b]) for a, b in pending]
+            if len(parts) == 1 or any(guess_kind(p)[0] == OrgUnit.Kind.OTHER for p in parts):
+                parts = [clean_name(text[pending[0][0] : pending[-1][1]])]
+            for name in parts:
                 if name and name not in result.unresolved:
                     result.unresolved.append(name)
 
@@ -142,7 +148,7 @@ class UnitDirectory:
                 if found is None:
                     continue
                 flush()
-                pending = None
+                pending = []
                 units, collective = found
                 candidate = clean_name(candidate)
                 if len(units) > 1 and not collective:
@@ -154,7 +160,7 @@ class UnitDirectory:
                 i = j
                 break
             else:
-                pending = (pending[0] if pending else pieces[i][0], pieces[i][1])
+                pending.append(pieces[i])
                 i += 1
         flush()
 

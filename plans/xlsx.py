@@ -107,8 +107,7 @@ class Sheet:
             for number, cells in enumerate(self._values.iter_rows(max_col=max_col), start=1):
                 if number > limit:
                     raise ImportFileError(
-                        f"Trang “{self.title}” có hơn {limit:,} dòng, quá giới hạn cho một lần nhập: hãy chia "
-                        "tệp.".replace(",", ".")
+                        f"Trang “{self.title}” có hơn {limit} dòng, quá giới hạn cho một lần nhập: hãy chia tệp."
                     )
                 formulas = next(formula_rows, ()) if formula_rows is not None else ()
                 yield tuple(_value(cell, formulas[i] if i < len(formulas) else None)
@@ -174,9 +173,34 @@ def _has_formulas(path: Path) -> bool:
     return False
 
 
+def _lenient_number(value: str):
+    """openpyxl's number cast, except that a numeric cell holding "NaN", "INF" or garbage reads as NaN (then
+    a BadCell of that one cell) instead of a ValueError that would end the reading of the whole sheet."""
+    try:
+        return _strict_number(value)
+    except ValueError:
+        try:
+            return float(value)
+        except ValueError:
+            return math.nan
+
+
+def _install_lenient_number():
+    global _strict_number
+    from openpyxl.worksheet import _reader
+
+    if _reader._cast_number is not _lenient_number:
+        _strict_number = _reader._cast_number
+        _reader._cast_number = _lenient_number
+
+
+_strict_number = None
+
+
 def open_workbook(path: Path) -> Workbook:
     from openpyxl import load_workbook
 
+    _install_lenient_number()
     check_archive(path)
     try:
         values = load_workbook(path, read_only=True, data_only=True)

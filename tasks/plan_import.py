@@ -152,7 +152,7 @@ def group_of(text: str, index: int) -> tuple[str, str]:
     return f"N{index}", text.strip()
 
 
-def read_appendix(path: Path, report: Report, progress=None):
+def read_appendix(path: Path, report: Report, progress=None, allow_no_lead: bool = False):
     """Fill report.groups and report.rows from the first sheet that has a task table. `progress(n)` is called
     every 500 rows read, so a command can show that a large file is moving."""
     workbook = open_workbook(path)
@@ -180,8 +180,8 @@ def read_appendix(path: Path, report: Report, progress=None):
             missing = [LABELS[k] for k in REQUIRED if k not in columns]
             if missing:
                 raise ImportFileError(f"Trang “{sheet.title}” thiếu cột bắt buộc: {', '.join(missing)}.")
-            _read_rows(rows, header_row, columns, report, progress)
-            if not report.rows:
+            _read_rows(rows, header_row, columns, report, progress, allow_no_lead)
+            if not report.rows and not report.problems:
                 raise ImportFileError(f"Trang “{sheet.title}” không có dòng nhiệm vụ nào dưới dòng tiêu đề.")
             return
     finally:
@@ -191,7 +191,9 @@ def read_appendix(path: Path, report: Report, progress=None):
     )
 
 
-def _read_rows(rows, header_row: int, columns: dict[str, int], report: Report, progress=None):
+def _read_rows(
+    rows, header_row: int, columns: dict[str, int], report: Report, progress=None, allow_no_lead=False
+):
     group = ""
     seen: dict[tuple[str, str], int] = {}  # (group, STT) -> row
     for number, values in enumerate(rows, start=header_row + 1):
@@ -230,6 +232,8 @@ def _read_rows(rows, header_row: int, columns: dict[str, int], report: Report, p
         code = code.rstrip(".")
         if not texts.get("content"):
             report.problem(number, "content", "thiếu nội dung nhiệm vụ.")
+        if not texts.get("lead") and "lead" not in dict(bad_cells(cells)) and not allow_no_lead:
+            report.problem(number, "lead", "thiếu đơn vị chủ trì (cột bắt buộc).")
         if code and (group, code) in seen:
             where = f" trong nhóm {group}" if group else ""
             report.problem(number, "code", f"STT {code} đã có ở dòng {seen[(group, code)]}{where}.")
@@ -293,7 +297,7 @@ def import_plan(
     issuing body and the ward are created when missing, as is one unit per unknown normalised name.
     `allow_no_lead` accepts tasks whose lead unit is empty or unresolved (otherwise each is an error)."""
     report = Report()
-    read_appendix(path, report, progress)
+    read_appendix(path, report, progress, allow_no_lead)
 
     plan = Plan.objects.select_related("issuer").find(plan_key)
     assign_codes(report, numbering_restarts(report, plan))
@@ -334,7 +338,8 @@ def import_plan(
         if ward_unit is None:
             raise NeedsOption(f"{issuer_unit.name} không thuộc phường nào: cần chọn phường.", "--ward")
 
-    directory = UnitDirectory(ward_unit) if ward_unit else None
+    # A ward still to be created has no units yet: only the city-level ones can be found.
+    directory = UnitDirectory(ward_unit)
     unit_map = unit_map or {}
     mapped = {normalize_name(name) for name in unit_map}
     spelling: dict[str, str] = {}  # normalised unknown name -> its first spelling
@@ -346,12 +351,8 @@ def import_plan(
         )
         for key in ("lead", "coordinating"):
             text = getattr(row, key)
-            resolution = directory.resolve(text) if directory else None
-            unknown = (
-                resolution.unresolved
-                if resolution
-                else [clean_name(p) for p in re.split(r"[;\n/]", text) if clean_name(p)]
-            )
+            resolution = directory.resolve(text)
+            unknown = resolution.unresolved
             for name in unknown:
                 normalized = normalize_name(name)
                 if normalized in mapped:
@@ -365,25 +366,22 @@ def import_plan(
                     numbers.append(row.number)
                 unknown_at.append((row.number, key, name))
                 lead_named = lead_named or key == "lead"
-            for name in resolution.ambiguous if resolution else {}:
+            for name in resolution.ambiguous:
                 report.problems.append(
                     Problem(
                         report.sheet, row.number, column_of[key], f"“{name}” chỉ nhiều đơn vị trong phường."
                     )
                 )
-            if key == "lead" and resolution is not None:
+            if key == "lead":
                 lead_named = lead_named or bool(resolution.units or resolution.ambiguous)
-        if not allow_no_lead:
-            if not row.lead.strip():
-                report.problem(row.number, "lead", "thiếu đơn vị chủ trì (cột bắt buộc).")
-            elif not lead_named:
-                report.problem(row.number, "lead", f"không xác định được đơn vị chủ trì từ “{row.lead}”.")
+        if not allow_no_lead and row.lead.strip() and not lead_named:
+            # (An empty lead cell was reported with the row's other problems.)
+            report.problem(row.number, "lead", f"không xác định được đơn vị chủ trì từ “{row.lead}”.")
         if row.deadline and parse_deadline(row.deadline).needs_date:
             report.undated.append(row)
-    if directory:
-        for name in report.unknown_units:
-            if (unit := directory.similar(name)) is not None:
-                report.similar_units[name] = unit
+    for name in report.unknown_units:
+        if (unit := directory.similar(name)) is not None:
+            report.similar_units[name] = unit
     ward_name = ward_unit.name if ward_unit else ward
     for number, key, name in unknown_at:
         if name in report.similar_units:
@@ -392,7 +390,8 @@ def import_plan(
                 number, key, f"“{name}” gần giống đơn vị có sẵn “{unit.name}” ({unit.code}): ghép với đơn vị "
                 "đó, hoặc ghi đúng tên như trong danh mục đơn vị.",
             )  # fmt: skip
-        elif not create_units:
+        elif not create_units and not (allow_no_lead and key == "lead"):
+            # Accepted without a lead unit, an unknown lead name stays in the task's unresolved_units.
             report.problem(
                 number, key,
                 f"không có đơn vị “{name}” trong phường {ward_name}: tạo mới hoặc ghép với đơn vị có sẵn.",
@@ -403,7 +402,18 @@ def import_plan(
 
     try:
         with transaction.atomic():
-            _write(report, plan, plan_key, title, issuer_unit, new_issuer, ward_unit, ward, unit_map)
+            _write(
+                report,
+                plan,
+                plan_key,
+                title,
+                issuer_unit,
+                new_issuer,
+                ward_unit,
+                ward,
+                unit_map,
+                create_units,
+            )
             if dry_run:
                 raise _DryRun
             report.written = True
@@ -412,7 +422,18 @@ def import_plan(
     return report
 
 
-def _write(report: Report, plan, plan_key, title, issuer_unit, new_issuer, ward_unit, ward_name, unit_map):
+def _write(
+    report: Report,
+    plan,
+    plan_key,
+    title,
+    issuer_unit,
+    new_issuer,
+    ward_unit,
+    ward_name,
+    unit_map,
+    create_units,
+):
     if ward_unit is None:
         # A ward that does not exist yet (create_units): under the issuer's city, or the only city there is.
         cities = OrgUnit.objects.filter(kind=OrgUnit.Kind.CITY)
@@ -435,7 +456,7 @@ def _write(report: Report, plan, plan_key, title, issuer_unit, new_issuer, ward_
         UnitAlias.objects.get_or_create(unit=unit, normalized=normalize_name(name), defaults={"text": name})
     # One unit per normalised name: the issuer named in the options and in the cells is one unit.
     to_create = {normalize_name(new_issuer): new_issuer} if new_issuer else {}
-    for name in report.unknown_units:
+    for name in report.unknown_units if create_units else ():
         to_create.setdefault(normalize_name(name), name)
     created = {}
     for key, name in to_create.items():
