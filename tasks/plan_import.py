@@ -290,12 +290,14 @@ class _DryRun(Exception):
 def import_plan(
     path: Path, *, plan_key: str, title: str = "", issuer: str = "", ward: str = "", create_units: bool = False,
     unit_map: dict[str, OrgUnit] | None = None, dry_run: bool = False, progress=None,
-    allow_no_lead: bool = False,
+    allow_no_lead: bool = False, similar_ok: bool | set[str] = False,
 ) -> Report:  # fmt: skip
     """Check the file, then (unless dry_run or a problem was found) write the plan. `unit_map` maps unknown
     names to existing units (an alias is added, so the next import knows them). With `create_units`, the
     issuing body and the ward are created when missing, as is one unit per unknown normalised name.
-    `allow_no_lead` accepts tasks whose lead unit is empty or unresolved (otherwise each is an error)."""
+    `allow_no_lead` accepts tasks whose lead unit is empty or unresolved (otherwise each is an error).
+    A new name close to an existing unit is an error (it is most likely that unit), unless `similar_ok`: True
+    (a preview, which offers the unit first) or the normalised names the user chose to create anyway."""
     report = Report()
     read_appendix(path, report, progress, allow_no_lead)
 
@@ -384,7 +386,8 @@ def import_plan(
             report.similar_units[name] = unit
     ward_name = ward_unit.name if ward_unit else ward
     for number, key, name in unknown_at:
-        if name in report.similar_units:
+        accepted = similar_ok is True or (similar_ok and normalize_name(name) in similar_ok)
+        if name in report.similar_units and not accepted:
             unit = report.similar_units[name]
             report.problem(
                 number, key, f"“{name}” gần giống đơn vị có sẵn “{unit.name}” ({unit.code}): ghép với đơn vị "
