@@ -27,6 +27,7 @@ BULLET = re.compile(r"^[\s\-+–•·▪◦●.,:]+|[\s.,;:]+$")
 # What may follow a collective phrase and still mean the same set of this ward's units: "Các chi, Đảng bộ
 # trực thuộc Đảng ủy phường", "các cơ sở giáo dục trên địa bàn phường", "các tổ dân phố của phường".
 QUALIFIER = ("tructhuoc", "thuoc", "trendiaban", "cua", "phuong", "tai", "cacphuong")
+OPEN_ENDED = ("tructhuoc", "thuoc", "trendiaban")  # a phrase ending so is followed by whom or where
 # Two names this close (difflib ratio of their normalised forms) are offered as one unit.
 SIMILAR = 0.85
 
@@ -110,7 +111,9 @@ class UnitDirectory:
         """The collective a phrase starts with, when what follows only narrows it to this ward."""
         key = normalize_name(text)
         for phrase in self._collective_keys:
-            if key.startswith(phrase) and key[len(phrase) :].startswith(QUALIFIER):
+            rest = key[len(phrase) :]
+            # "… trực thuộc" is followed by whom they belong to: anything may follow it.
+            if key.startswith(phrase) and (rest.startswith(QUALIFIER) or phrase.endswith(OPEN_ENDED)):
                 return self.collectives[phrase]
         return None
 

@@ -320,3 +320,48 @@ def test_past_scores_refuse_nan_and_infinity_and_read_percent_cells(db, rubric, 
     assert any("dòng 4, cột “Tỷ lệ đạt”: ô có giá trị không phải là số hữu hạn" in m for m in messages)
     assert [r.ratio for r in report.rows] == [Decimal("0.8")]
     assert not ScoreEntry.objects.exists()
+
+
+def test_the_units_sheet_declares_collective_phrases_an_appendix_then_uses(world, tmp_path):
+    book = Workbook()
+    book.active.append(["Mã", "Tên đầy đủ", "Loại", "Mã đơn vị cấp trên", "Cấp học", "Tên gọi tập thể"])
+    book.active.append(
+        ["T-W1-TH2", "Trường Tiểu học E", "Trường học", "T-W1", "TH", "các trường tiểu học; trường TH"]
+    )
+    units = tmp_path / "units.xlsx"
+    book.save(units)
+    call_command("import_data", "units", str(units), stdout=StringIO(), stderr=StringIO())
+    phrase = CollectiveAlias.objects.get(text="các trường tiểu học")
+    assert (phrase.kinds, phrase.school_level) == (["school"], "TH")
+    rows = [HEADER, [1, "Nhiệm vụ A", "UBND phường", "Các trường tiểu học trên địa bàn", "Quý I/2026", ""]]
+    run(sheet_file(tmp_path / "pl.xlsx", rows), "--plan", "20/KH-UBND", "--issuer", "T-W1-UBND")
+    task = Plan.objects.get(number="20/KH-UBND").tasks.get()
+    assert codes(task.coordinating_units) == ["T-W1-TH", "T-W1-TH2"]
+
+
+def test_the_phrases_of_other_wards_are_known_from_the_start(world, tmp_path):
+    party = OrgUnit.objects.create(code="T-W1-CB1", kind="party_cell", parent=world.ward, name="Chi bộ Khu 1")
+    rows = [
+        HEADER,
+        [1, "Học tập nghị quyết", "Các chi, Đảng bộ trực thuộc Đảng ủy phường", "", "Quý I/2026", ""],
+    ]
+    run(sheet_file(tmp_path / "pl.xlsx", rows), "--plan", "21/KH-UBND", "--issuer", "T-W1-UBND")
+    assert list(Plan.objects.get(number="21/KH-UBND").tasks.get().lead_units.all()) == [party]
+
+
+def test_uploads_previewed_but_never_confirmed_are_deleted_after_a_day(settings, tmp_path):
+    import os
+    import time
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from plans.uploads import store_upload, upload_path
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    path = sheet_file(tmp_path / "x.xlsx", GOOD)
+    content = path.read_bytes()
+    old = upload_path(store_upload(SimpleUploadedFile("a.xlsx", content)))
+    day_ago = time.time() - 24 * 3600 - 60
+    os.utime(old, (day_ago, day_ago))
+    fresh = upload_path(store_upload(SimpleUploadedFile("b.xlsx", content)))
+    assert fresh.exists() and not old.exists()
