@@ -85,6 +85,7 @@ class UnitDirectory:
         self.collectives = {c.normalized: c for c in CollectiveAlias.objects.all()}
         # Longest first, so "các cơ sở giáo dục mầm non" wins over "các cơ sở giáo dục".
         self._collective_keys = sorted(self.collectives, key=len, reverse=True)
+        self._resolved: dict[str, Resolution] = {}
 
     def members(self, collective: CollectiveAlias) -> list[OrgUnit]:
         return [
@@ -118,10 +119,16 @@ class UnitDirectory:
         return None
 
     def resolve(self, cell: str) -> Resolution:
-        result = Resolution()
-        for item in STRONG.split(cell or ""):
-            self._resolve_item(item, result)
-        return result
+        # Appendices repeat the same cells on many rows: each distinct text is resolved once per directory.
+        cached = self._resolved.get(cell)
+        if cached is None:
+            cached = Resolution()
+            for item in STRONG.split(cell or ""):
+                self._resolve_item(item, cached)
+            self._resolved[cell] = cached
+        return Resolution(
+            list(cached.matches), list(cached.unresolved), dict(cached.ambiguous), list(cached.generic)
+        )
 
     def _resolve_item(self, text: str, result: Resolution):
         pieces = _pieces(text)

@@ -495,16 +495,24 @@ def _write(
         plan.title = title
         plan.save(update_fields=["title"])
 
+    # Groups in bulk too: a long appendix has a group every few rows.
     groups = {g.code: g for g in plan.groups.all()}
+    new_groups, changed_groups = [], []
     for order, parsed in enumerate(report.groups, start=1):
         group = groups.get(parsed.code)
         if group is None:
-            groups[parsed.code] = TaskGroup.objects.create(
-                plan=plan, code=parsed.code, title=parsed.title, order=order
-            )
+            new_groups.append(TaskGroup(plan=plan, code=parsed.code, title=parsed.title, order=order))
         elif (group.title, group.order) != (parsed.title, order):
             group.title, group.order = parsed.title, order
-            group.save(update_fields=["title", "order"])
+            changed_groups.append(group)
+    TaskGroup.objects.bulk_create(new_groups)
+    if changed_groups:
+        TaskGroup.objects.bulk_update(changed_groups, ["title", "order"])
+    groups.update({g.code: g for g in new_groups})
+    if any(g.pk is None for g in new_groups):
+        groups = {
+            g.code: g for g in plan.groups.all()
+        }  # a database that does not return ids from bulk inserts
 
     directory = UnitDirectory(ward_unit)
     existing = {t.code: t for t in plan.tasks.prefetch_related("lead_units", "coordinating_units")}

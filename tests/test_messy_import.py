@@ -365,3 +365,23 @@ def test_uploads_previewed_but_never_confirmed_are_deleted_after_a_day(settings,
     os.utime(old, (day_ago, day_ago))
     fresh = upload_path(store_upload(SimpleUploadedFile("b.xlsx", content)))
     assert fresh.exists() and not old.exists()
+
+
+@pytest.mark.parametrize("count", [30, 300])
+def test_restarting_bulleted_appendices_take_the_same_queries_for_any_number_of_rows(
+    world, tmp_path, count, django_assert_max_num_queries
+):
+    rows = [HEADER]
+    for n in range(count):
+        if n % 10 == 0:
+            rows.append([f"NHÓM {n // 10 + 1}. Nhóm thử số {n // 10 + 1}"])
+        rows.append([n % 10 + 1, f"Nhiệm vụ {n}", "- UBND phường;\n- Phòng VHXH.", f"Ban Mới {n % 7}, các trường",
+                     "Quý II/2026", ""])  # fmt: skip
+    path = sheet_file(tmp_path / "big.xlsx", rows)
+    # The same ceiling at both sizes: the queries grow with the 7 new names (each unit is saved on its own, for
+    # its path and ward), never with the rows or the groups.
+    with django_assert_max_num_queries(130):
+        report = import_plan(path, plan_key="30/KH-UBND", issuer="T-W1-UBND", create_units=True)
+    assert report.created == count and report.restarted_numbering
+    with django_assert_max_num_queries(25):
+        assert import_plan(path, plan_key="30/KH-UBND").unchanged == count
