@@ -1,11 +1,13 @@
 """Benchmark: import a 1,000-row plan appendix (issue "Excel import and export", target: a few seconds).
 
-    .venv/bin/python bench/import_plan.py [ROWS]                 # SQLite, in a fresh temporary database
+    .venv/bin/python bench/import_plan.py [ROWS] [restart]       # SQLite, in a fresh temporary database
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/DB .venv/bin/python bench/import_plan.py
 
 Builds an appendix in the messy shapes the importer must read (group rows, the header repeated, units written
 several ways, multi-line cells), then times: the first import, a re-import (nothing changes), a dry run, and the
 xlsx export; and counts queries. Not a test: run it by hand, copy the figures into docs/performance.md.
+With "restart", the numbering starts again at 1 in every group and unit cells are bulleted lists, as many
+wards write them (only the importer of issue #14 reads that shape).
 """
 
 import os
@@ -55,7 +57,7 @@ HEADER = [
 ]
 
 
-def build(path: Path, rows: int):
+def build(path: Path, rows: int, restart: bool = False):
     book = Workbook()
     sheet = book.active
     sheet.append(["PHỤ LỤC: BIỂU PHÂN CÔNG NHIỆM VỤ VÀ TIẾN ĐỘ THỰC HIỆN"])
@@ -64,8 +66,11 @@ def build(path: Path, rows: int):
         if n % 50 == 1:
             sheet.append([f"NHÓM {n // 50 + 1}. NHÓM NHIỆM VỤ SỐ {n // 50 + 1}"])
             sheet.append(HEADER)
-        sheet.append([n, f"Nhiệm vụ số {n}: rà soát, báo cáo\nvà đề xuất giải pháp", LEADS[n % len(LEADS)],
-                      PARTNERS[n % len(PARTNERS)], f"Báo cáo {n}", DEADLINES[n % len(DEADLINES)]])  # fmt: skip
+        partners = PARTNERS[n % len(PARTNERS)]
+        if restart:
+            partners = "\n".join(f"- {p.strip()};" for p in partners.replace(",", ";").split(";"))
+        sheet.append([(n - 1) % 50 + 1 if restart else n, f"Nhiệm vụ số {n}: rà soát, báo cáo\nvà đề xuất giải pháp",
+                      LEADS[n % len(LEADS)], partners, f"Báo cáo {n}", DEADLINES[n % len(DEADLINES)]])  # fmt: skip
     book.save(path)
 
 
@@ -80,12 +85,14 @@ def timed(label, func):
 
 def main():
     rows = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+    restart = "restart" in sys.argv[2:]
     call_command("migrate", verbosity=0)
     load_units(read_toml(SEED_DIR / "units.toml"), "units.toml")
     Plan.objects.filter(number="900/KH-BENCH").delete()
     path = Path(tempfile.mkdtemp()) / "appendix.xlsx"
-    build(path, rows)
-    print(f"{rows} rows, {connection.vendor}, file {path.stat().st_size // 1024} KiB")
+    build(path, rows, restart)
+    shape = ", numbering restarting per group, bulleted unit cells" if restart else ""
+    print(f"{rows} rows{shape}, {connection.vendor}, file {path.stat().st_size // 1024} KiB")
     args = {"plan_key": "900/KH-BENCH", "issuer": "LB-UBND", "title": "Kế hoạch đo tốc độ"}
     report = timed("first import", lambda: import_plan(path, **args))
     assert report.created == rows and not report.problems, report.problems[:3]

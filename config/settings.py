@@ -258,6 +258,10 @@ DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="")
 
 # Largest spreadsheet accepted for import, in bytes (20 MB).
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", default=20 * 1024 * 1024, minimum=1)
+# What a spreadsheet to import may expand to, and the rows one sheet may hold: checked before it is read whole
+# (plans.xlsx), so a small file that unzips to millions of rows is refused instead of filling the memory.
+IMPORT_MAX_EXPANDED_BYTES = env_int("IMPORT_MAX_EXPANDED_BYTES", default=100 * 1024 * 1024, minimum=1024)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", default=50_000, minimum=10)
 # A request's form fields, files aside, at most (Django refuses more with the 400 page).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024, minimum=1024)
 # Uploaded files up to this size are kept in memory, larger ones go to a temporary file.

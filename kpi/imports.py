@@ -23,7 +23,7 @@ from plans.formatting import vn_decimal
 from plans.models import OrgUnit
 from plans.selectors import find_units
 from plans.text import normalize_name
-from plans.xlsx import ImportFileError, Problem, cell_text, formula_like, open_workbook
+from plans.xlsx import ImportFileError, Problem, bad_cells, cell_text, formula_like, open_workbook
 
 COLUMNS = {
     "month": "Tháng",
@@ -131,6 +131,9 @@ def _decimal(value) -> Decimal | None:
         number = Decimal(text.rstrip("%").strip())
     except InvalidOperation as exc:
         raise ValueError(f"“{_text(value)}” không phải là số.") from exc
+    # "NaN", "Infinity" and "1e9999" parse as Decimals but are no score: refused here, not at the database.
+    if not number.is_finite() or abs(number) >= 10**9:
+        raise ValueError(f"“{_text(value)}” không phải là số dùng được (NaN, vô cực hoặc quá lớn).")
     return number / 100 if percent else number
 
 
@@ -159,6 +162,8 @@ def validate(
         for key, value in cells.items():
             if formula_like(value):
                 fail(number, key, f"ô bắt đầu bằng “{value.strip()[0]}” (giống công thức) — không nhận.")
+        for key, message in bad_cells(cells):
+            fail(number, key, message)
         if len(report.errors) > row_errors:
             continue
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from plans.models import Indicator, OrgUnit, UnitAlias
+from plans.models import CollectiveAlias, Indicator, OrgUnit, UnitAlias
 from plans.selectors import find_units
 from plans.tables import Column, Table, TableReport, register
 from plans.text import normalize_name
@@ -40,6 +40,8 @@ class UnitsTable(Table):
         Column("aliases", "Tên gọi khác", width=40, also=("Cách viết khác",)),
         Column("school_level", "Cấp học", width=9),
         Column("demo", "Minh họa", width=9),
+        # Phrases that name every unit of this row's kind (and school level) in a ward: "các trường mầm non".
+        Column("collectives", "Tên gọi tập thể", width=30, also=("Cụm từ chỉ tập thể",)),
     ]
 
     def parse(self, number, cells, report):
@@ -64,6 +66,7 @@ class UnitsTable(Table):
             "aliases": _split(text.get("aliases", "")),
             "school_level": text.get("school_level", "").upper(),
             "is_demo": normalize_name(text.get("demo", "")) in YES,
+            "collectives": _split(text.get("collectives", "")),
         }
 
     def check(self, report: TableReport):
@@ -130,6 +133,26 @@ class UnitsTable(Table):
                     )
             if not ready:
                 break  # cycles were reported by check()
+        self._write_collectives(report)
+
+    def _write_collectives(self, report: TableReport):
+        """Declared phrases are added, or pointed at the row's kind; phrases are never removed from here (the
+        admin's Tên gọi tập thể page does that), so a sheet without the column changes nothing."""
+        wanted = {}
+        for row in report.rows:
+            for phrase in row["collectives"]:
+                wanted[normalize_name(phrase)] = (phrase, row)
+        existing = {c.normalized: c for c in CollectiveAlias.objects.filter(normalized__in=wanted)}
+        for key, (phrase, row) in wanted.items():
+            level = row["school_level"] if row["kind"] == OrgUnit.Kind.SCHOOL else ""
+            collective = existing.get(key)
+            if collective is None:
+                CollectiveAlias.objects.create(text=phrase, kinds=[row["kind"]], school_level=level)
+                report.notes.append(f"Thêm tên gọi tập thể “{phrase}”.")
+            elif (collective.kinds, collective.school_level) != ([row["kind"]], level):
+                collective.kinds, collective.school_level = [row["kind"]], level
+                collective.save(update_fields=["kinds", "school_level"])
+                report.notes.append(f"Sửa tên gọi tập thể “{phrase}”.")
 
     def rows(self):
         aliases: dict[int, list[str]] = {}
@@ -137,7 +160,7 @@ class UnitsTable(Table):
             aliases.setdefault(alias.unit_id, []).append(alias.text)
         return [
             [u.code, u.name, u.short_name, u.get_kind_display(), u.parent.code if u.parent else "",
-             "; ".join(aliases.get(u.pk, [])), u.school_level, "có" if u.is_demo else ""]
+             "; ".join(aliases.get(u.pk, [])), u.school_level, "có" if u.is_demo else "", ""]
             for u in OrgUnit.objects.select_related("parent").order_by("path")
         ]  # fmt: skip
 
@@ -146,7 +169,8 @@ class UnitsTable(Table):
             ["LB", "Phường Long Biên", "", "Phường / Xã", "HN", "Long Biên", "", ""],
             ["LB-VHXH", "Phòng Văn hóa - Xã hội", "Phòng VH-XH", "Phòng, ban chuyên môn", "LB-UBND",
              "Phòng VHXH; P.VHXH", "", ""],
-            ["LB-TH01", "Trường Tiểu học Minh Họa", "", "Trường học", "LB", "", "TH", "có"],
+            ["LB-TH01", "Trường Tiểu học Minh Họa", "", "Trường học", "LB", "", "TH", "có",
+             "các trường tiểu học; trường TH"],
         ]  # fmt: skip
 
 

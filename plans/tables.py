@@ -18,6 +18,7 @@ from plans.text import normalize_name
 from plans.xlsx import (
     ImportFileError,
     Problem,
+    bad_cells,
     cell_text,
     formula_like,
     header_keys,
@@ -114,6 +115,9 @@ def read_table(table: Table, path: Path) -> TableReport:
                 cells = {k: (values[i] if i < len(values) else None) for k, i in columns.items()}
                 if not any(cell_text(v) for v in cells.values()):
                     continue
+                unusable = bad_cells(cells)
+                for key, message in unusable:
+                    table.problem(report, number, key, message)
                 bad = [k for k, v in cells.items() if formula_like(v)]
                 for key in bad:
                     table.problem(
@@ -122,6 +126,8 @@ def read_table(table: Table, path: Path) -> TableReport:
                 if bad:
                     continue
                 for column in table.columns:
+                    if column.key in dict(unusable):
+                        continue
                     if column.required and not cell_text(cells.get(column.key)):
                         table.problem(report, number, column.key, "ô bắt buộc đang trống.")
                 if any(p.row == number for p in report.problems):

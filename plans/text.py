@@ -2,6 +2,7 @@
 
 import re
 import unicodedata
+from functools import lru_cache
 
 
 def strip_diacritics(text: str) -> str:
@@ -10,6 +11,7 @@ def strip_diacritics(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+@lru_cache(maxsize=65536)  # pure, and imports normalise the same few hundred names thousands of times
 def normalize_name(text: str) -> str:
     """Key for matching unit names: case, diacritics, punctuation and spacing do not count.
 

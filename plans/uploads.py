@@ -7,10 +7,13 @@ holding [Content_Types].xml), and removed once imported.
 from __future__ import annotations
 
 import secrets
+import time
 import zipfile
 from pathlib import Path
 
 from django.conf import settings
+
+STALE_AFTER = 24 * 3600  # seconds
 
 
 class UploadError(Exception):
@@ -31,6 +34,7 @@ def store_upload(upload) -> str:
         raise UploadError(f"Tệp quá lớn: tối đa {limit} MB.")
     if upload.size == 0:
         raise UploadError("Tệp rỗng.")
+    purge_stale()
     token = secrets.token_hex(16)
     path = _folder() / f"{token}.xlsx"
     with path.open("wb") as handle:
@@ -47,6 +51,15 @@ def store_upload(upload) -> str:
         ) from None
     _name_path(token).write_text((upload.name or "")[:255], encoding="utf-8")
     return token
+
+
+def purge_stale(max_age: float = STALE_AFTER):
+    """Delete uploads previewed but never confirmed (nor discarded) for longer than `max_age` seconds: each
+    new upload sweeps the folder, so none is kept past a day however the preview ended."""
+    cutoff = time.time() - max_age
+    for path in _folder().iterdir():
+        if path.suffix in (".xlsx", ".name") and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
 
 
 def _name_path(token: str) -> Path:

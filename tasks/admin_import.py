@@ -13,11 +13,13 @@ from django.urls import reverse
 from plans.access import unit_in_scope, units_in_scope
 from plans.import_audit import record_import
 from plans.models import OrgUnit, Plan
+from plans.text import normalize_name
 from plans.uploads import UploadError, discard, store_upload, upload_name, upload_path
 from plans.xlsx import ImportFileError
 from tasks.plan_import import import_plan
 
 CREATE = "__create__"
+MAX_SHOWN = 200  # problems listed on the page; the rest are counted
 
 
 class PlanImportForm(forms.Form):
@@ -33,6 +35,11 @@ class PlanImportForm(forms.Form):
     ward = forms.ModelChoiceField(
         OrgUnit.objects.filter(kind=OrgUnit.Kind.WARD), label="Phường", required=False,
         help_text="Để trống: phường của đơn vị ban hành.",
+    )  # fmt: skip
+    allow_no_lead = forms.BooleanField(
+        label="Chấp nhận nhiệm vụ chưa có đơn vị chủ trì", required=False,
+        help_text="Mặc định, nhiệm vụ có ô “Chủ trì” trống hoặc không nhận ra được đơn vị là lỗi. Đánh dấu để vẫn "
+        "nhập; tên chưa nhận ra được giữ lại ở nhiệm vụ để xử lý sau.",
     )  # fmt: skip
 
     def __init__(self, *args, user=None, **kwargs):
@@ -95,6 +102,7 @@ def plan_import_view(model_admin, request):
                 "title": form.cleaned_data["title"].strip(),
                 "issuer": form.cleaned_data["issuer"].code if form.cleaned_data["issuer"] else "",
                 "ward": form.cleaned_data["ward"].code if form.cleaned_data["ward"] else "",
+                "allow_no_lead": "1" if form.cleaned_data["allow_no_lead"] else "",
             }
             error = scope_error(request.user, params)
             if not error:
@@ -104,17 +112,19 @@ def plan_import_view(model_admin, request):
     return TemplateResponse(request, "admin/imports/plan_upload.html", {**context, "form": form})
 
 
-def _run(params: dict, *, dry_run: bool, unit_map=None, create_units=False):
+def _run(params: dict, *, dry_run: bool, unit_map=None, create_units=False, similar_ok=False):
     return import_plan(
         upload_path(params["token"]), plan_key=params["plan"], title=params["title"], issuer=params["issuer"],
         ward=params["ward"], dry_run=dry_run, unit_map=unit_map, create_units=create_units,
+        allow_no_lead=params.get("allow_no_lead") == "1", similar_ok=similar_ok,
     )  # fmt: skip
 
 
 def _preview(request, context, params, error=""):
     try:
-        # Unknown units are listed for mapping: the preview runs as if they would be created.
-        report = _run(params, dry_run=True, create_units=True)
+        # Unknown units are listed for mapping: the preview runs as if they would be created, and a name close
+        # to an existing unit is offered as that unit (preselected) rather than refused.
+        report = _run(params, dry_run=True, create_units=True, similar_ok=True)
     except (ImportFileError, UploadError) as exc:
         return TemplateResponse(
             request, "admin/imports/plan_upload.html",
@@ -132,13 +142,18 @@ def _preview(request, context, params, error=""):
         "admin/imports/plan_preview.html",
         {
             **context, "report": report, "params": params, "error": error, "candidates": candidates,
-            "unknown": sorted(report.unknown_units.items()), "create": CREATE, "rows": report.rows[:300],
+            "unknown": [(name, numbers, report.similar_units.get(name))
+                        for name, numbers in sorted(report.unknown_units.items())],
+            "create": CREATE, "rows": report.rows[:300], "problems": report.problems[:MAX_SHOWN],
+            "more_problems": max(0, len(report.problems) - MAX_SHOWN),
         },
     )  # fmt: skip
 
 
 def _confirm(request, context):
-    params = {k: request.POST.get(k, "") for k in ("token", "plan", "title", "issuer", "ward")}
+    params = {
+        k: request.POST.get(k, "") for k in ("token", "plan", "title", "issuer", "ward", "allow_no_lead")
+    }
     try:
         upload_path(params["token"])  # still there, and a token of ours
     except UploadError as exc:
@@ -148,12 +163,15 @@ def _confirm(request, context):
     if error:
         messages.error(request, error)
         return redirect(reverse("admin:plans_plan_import"))
-    unit_map, create = {}, False
+    unit_map, create, chosen_new = {}, False, set()
     names = request.POST.getlist("unknown_name")
     for index, name in enumerate(names):
         choice = request.POST.get(f"map_{index}", "")
         if choice == CREATE:
             create = True
+            chosen_new.add(
+                normalize_name(name)
+            )  # created even if close to an existing unit: the user said so
         elif choice:
             unit = units_in_scope(request.user).filter(pk=choice).first() if choice.isdigit() else None
             if unit is None:
@@ -163,7 +181,7 @@ def _confirm(request, context):
             return _preview(request, context, params, error=f"Chưa chọn cách xử lý tên đơn vị “{name}”.")
     path = upload_path(params["token"])
     with transaction.atomic():  # the plan and its Nhật ký entry, or neither
-        report = _run(params, dry_run=False, unit_map=unit_map, create_units=create)
+        report = _run(params, dry_run=False, unit_map=unit_map, create_units=create, similar_ok=chosen_new)
         if report.problems:
             return _preview(request, context, params, error="Tệp có lỗi; không có gì được ghi.")
         plan = Plan.objects.select_related("issuer").find(params["plan"])

@@ -41,6 +41,9 @@ class Task(models.Model):
         verbose_name="Thuộc nhiệm vụ",
     )
     code = models.CharField("STT / Mã", max_length=30)
+    # The STT as the appendix writes it. Equal to the code, unless the numbering starts again in each group:
+    # then the code is the STT under its group's code ("II.3"), unique in the plan (see tasks.plan_import).
+    stt = models.CharField("STT (nguyên văn)", max_length=30, blank=True)
     order = models.PositiveIntegerField("Thứ tự", default=0)
     content = models.TextField("Nội dung nhiệm vụ")
     lead_units = models.ManyToManyField(

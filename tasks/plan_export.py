@@ -67,8 +67,11 @@ def plan_workbook(plan: Plan) -> bytes:
 
     def put(task):
         nonlocal row
-        values = [task.code, task.content, task.lead_text, task.coordinating_text, task.deadline_text,
-                  task.deliverable, task.notes, task.parent.code if task.parent_id else ""]  # fmt: skip
+        # The STT as written: a plan numbered again in each group gets its group-qualified codes back on
+        # import from the group rows written above its tasks.
+        values = [task.stt or task.code, task.content, task.lead_text, task.coordinating_text,
+                  task.deadline_text, task.deliverable, task.notes,
+                  (task.parent.stt or task.parent.code) if task.parent_id else ""]  # fmt: skip
         for col, value in enumerate(values, start=1):
             cell = sheet.cell(row, col)
             write_text(cell, value)

@@ -2,8 +2,13 @@
 
 Title rows above the table; a header row whose names vary and come in any order; group rows ("NHÓM 1. …",
 "I. …") with text only in their first cells; the header repeated under each group; multi-line cells; several
-units in one cell. Every row is checked first; only a file without problems is written, in one transaction,
-with lookups and writes in bulk (a fixed number of queries, whatever the number of rows).
+units in one cell; numbering that restarts in every group. Every row is checked first and every problem of
+every row is reported; only a file without problems is written, in one transaction, with lookups and writes
+in bulk (a fixed number of queries, whatever the number of rows).
+
+A task's STT is kept as written (`Task.stt`). Its code, the key a re-import matches on, is the STT itself when
+the numbering runs through the whole appendix, and the STT under its group's code ("II.3") when the numbering
+starts again in each group, so that two tasks numbered 3 in groups I and II stay two tasks.
 """
 
 from __future__ import annotations
@@ -13,13 +18,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from django.db import transaction
+from django.db import models, transaction
 
 from plans.models import OrgUnit, Plan, UnitAlias
-from plans.selectors import UnitNotFound, find_unit, find_ward
+from plans.selectors import UnitNotFound, find_unit, find_units, find_ward
 from plans.text import normalize_name, strip_diacritics
-from plans.units import UnitDirectory
-from plans.xlsx import ImportFileError, Problem, cell_text, formula_like, header_keys, open_workbook
+from plans.units import UnitDirectory, clean_name, guess_kind
+from plans.xlsx import (
+    ImportFileError,
+    Problem,
+    bad_cells,
+    cell_text,
+    formula_like,
+    header_keys,
+    open_workbook,
+)
 from tasks.deadlines import parse_deadline
 from tasks.models import Task, TaskGroup
 from tasks.plan_export import INFO_SHEET
@@ -69,10 +82,19 @@ GROUP_CODE = [
 ]
 
 
+class NeedsOption(ImportFileError):
+    """A refusal that a choice of the user would lift. The message is for anyone (the admin shows it as is);
+    `option` names the command-line flag that makes that choice, which only the command mentions."""
+
+    def __init__(self, message: str, option: str):
+        super().__init__(message)
+        self.option = option
+
+
 @dataclass
 class Row:
     number: int
-    code: str
+    code: str  # the STT as written until codes are assigned, then the task's code in the plan
     group: str
     content: str
     lead: str
@@ -82,6 +104,7 @@ class Row:
     notes: str
     parent: str = ""
     duplicate_of: str = ""
+    stt: str = ""  # as written
 
 
 @dataclass
@@ -97,7 +120,11 @@ class Report:
     problems: list[Problem] = field(default_factory=list)
     groups: list[Group] = field(default_factory=list)
     rows: list[Row] = field(default_factory=list)
-    unknown_units: dict[str, list[int]] = field(default_factory=dict)  # name -> rows naming it
+    # An unknown name (its first spelling, for every spelling that normalises alike) -> rows naming it.
+    unknown_units: dict[str, list[int]] = field(default_factory=dict)
+    # An unknown name -> the existing unit it most likely means (offered first, never chosen silently).
+    similar_units: dict[str, OrgUnit] = field(default_factory=dict)
+    restarted_numbering: bool = False
     undated: list[Row] = field(default_factory=list)
     created: int = 0
     updated: int = 0
@@ -113,6 +140,9 @@ class Report:
     def duplicates(self) -> list[Row]:
         return [r for r in self.rows if r.duplicate_of]
 
+    def problem(self, number: int, key: str, message: str):
+        self.problems.append(Problem(self.sheet, number, LABELS.get(key, key), message))
+
 
 def group_of(text: str, index: int) -> tuple[str, str]:
     for pattern in GROUP_CODE:
@@ -122,7 +152,7 @@ def group_of(text: str, index: int) -> tuple[str, str]:
     return f"N{index}", text.strip()
 
 
-def read_appendix(path: Path, report: Report, progress=None):
+def read_appendix(path: Path, report: Report, progress=None, allow_no_lead: bool = False):
     """Fill report.groups and report.rows from the first sheet that has a task table. `progress(n)` is called
     every 500 rows read, so a command can show that a large file is moving."""
     workbook = open_workbook(path)
@@ -150,8 +180,8 @@ def read_appendix(path: Path, report: Report, progress=None):
             missing = [LABELS[k] for k in REQUIRED if k not in columns]
             if missing:
                 raise ImportFileError(f"Trang “{sheet.title}” thiếu cột bắt buộc: {', '.join(missing)}.")
-            _read_rows(rows, header_row, columns, report, progress)
-            if not report.rows:
+            _read_rows(rows, header_row, columns, report, progress, allow_no_lead)
+            if not report.rows and not report.problems:
                 raise ImportFileError(f"Trang “{sheet.title}” không có dòng nhiệm vụ nào dưới dòng tiêu đề.")
             return
     finally:
@@ -161,81 +191,96 @@ def read_appendix(path: Path, report: Report, progress=None):
     )
 
 
-def _read_rows(rows, header_row: int, columns: dict[str, int], report: Report, progress=None):
+def _read_rows(
+    rows, header_row: int, columns: dict[str, int], report: Report, progress=None, allow_no_lead=False
+):
     group = ""
-    seen_codes: dict[str, int] = {}
-    seen_content: dict[str, str] = {}
+    seen: dict[tuple[str, str], int] = {}  # (group, STT) -> row
     for number, values in enumerate(rows, start=header_row + 1):
         if progress and (number - header_row) % 500 == 0:
             progress(number - header_row)
         cells = {k: (values[i] if i < len(values) else None) for k, i in columns.items()}
         texts = {k: cell_text(v) for k, v in cells.items()}
-        if not any(cell_text(v) for v in values):
+        if not any(cell_text(v) for v in values) and not bad_cells(cells):
             continue
         if len(header_keys(values, classify)) >= 3:
             continue  # the header, repeated under a group
-        bad = [k for k, v in cells.items() if formula_like(v)]
-        for key in bad:
-            report.problems.append(
-                Problem(
-                    report.sheet,
-                    number,
-                    LABELS[key],
-                    "ô bắt đầu bằng dấu của công thức (=, +, @) — không nhận.",
-                )
-            )
-        if bad:
-            continue
+        # Every problem of the row is collected before the row is given up, so one run lists them all.
+        found = len(report.problems)
+        for key, message in bad_cells(cells):
+            report.problem(number, key, message)
+        for key in (k for k, v in cells.items() if formula_like(v)):
+            report.problem(number, key, "ô bắt đầu bằng dấu của công thức (=, +, @) — không nhận.")
         code = texts.get("code", "")
         details = any(texts.get(k) for k in DETAIL)
-        if not details and not (code and TASK_CODE.fullmatch(code) and texts.get("content")):
+        if (
+            len(report.problems) == found
+            and not details
+            and not (code and TASK_CODE.fullmatch(code) and texts.get("content"))
+        ):
             # A group row: its text sits in the first cells (merged or not).
             text = next(cell_text(v) for v in values if cell_text(v))
             group, title = group_of(text, len(report.groups) + 1)
             report.groups.append(Group(number, group, title))
             continue
-        if not code or not TASK_CODE.fullmatch(code):
-            message = (
-                "thiếu STT."
-                if not code
-                else f"STT “{code}” không hợp lệ (chỉ gồm số và dấu chấm, như 3 hoặc 2.1)."
+        if not code:
+            report.problem(number, "code", "thiếu STT.")
+        elif not TASK_CODE.fullmatch(code):
+            report.problem(
+                number, "code", f"STT “{code}” không hợp lệ (chỉ gồm số và dấu chấm, như 3 hoặc 2.1)."
             )
-            report.problems.append(Problem(report.sheet, number, LABELS["code"], message))
-            continue
         code = code.rstrip(".")
         if not texts.get("content"):
-            report.problems.append(
-                Problem(report.sheet, number, LABELS["content"], "thiếu nội dung nhiệm vụ.")
-            )
+            report.problem(number, "content", "thiếu nội dung nhiệm vụ.")
+        if not texts.get("lead") and "lead" not in dict(bad_cells(cells)) and not allow_no_lead:
+            report.problem(number, "lead", "thiếu đơn vị chủ trì (cột bắt buộc).")
+        if code and (group, code) in seen:
+            where = f" trong nhóm {group}" if group else ""
+            report.problem(number, "code", f"STT {code} đã có ở dòng {seen[(group, code)]}{where}.")
+        if len(report.problems) > found:
             continue
-        if code in seen_codes:
-            report.problems.append(
-                Problem(report.sheet, number, LABELS["code"], f"STT {code} đã có ở dòng {seen_codes[code]}.")
-            )
-            continue
-        seen_codes[code] = number
+        seen[(group, code)] = number
         row = Row(
             number, code, group, texts["content"], texts.get("lead", ""), texts.get("coordinating", ""),
             texts.get("deadline", ""), texts.get("deliverable", ""), texts.get("notes", ""),
-            parent=texts.get("parent", "").rstrip("."),
+            parent=texts.get("parent", "").rstrip("."), stt=code,
         )  # fmt: skip
-        # A row repeating another row's content word for word is flagged, never dropped.
+        report.rows.append(row)
+
+
+def assign_codes(report: Report, restart: bool):
+    """Give every row its code in the plan (see the module's docstring), then link sub-tasks and rows that
+    repeat another row word for word (flagged, never dropped)."""
+    report.restarted_numbering = restart
+    for row in report.rows:
+        row.code = f"{row.group}.{row.stt}" if restart and row.group else row.stt
+    by_stt = {(r.group if restart else "", r.stt): r.code for r in report.rows}
+    seen_content: dict[str, str] = {}
+    for row in report.rows:
+        scope = row.group if restart else ""
+        if row.parent:
+            if (scope, row.parent) in by_stt:
+                row.parent = by_stt[(scope, row.parent)]
+            else:
+                report.problem(row.number, "parent", f"không có dòng STT {row.parent} trong bảng.")
+        elif "." in row.stt and (scope, row.stt.rsplit(".", 1)[0]) in by_stt:
+            row.parent = by_stt[(scope, row.stt.rsplit(".", 1)[0])]  # "2.1" under "2"
         key = normalize_name(row.content)
         if key in seen_content:
             row.duplicate_of = seen_content[key]
         else:
-            seen_content[key] = code
-        report.rows.append(row)
-    codes = {r.code for r in report.rows}
+            seen_content[key] = row.code
+
+
+def numbering_restarts(report: Report, plan: Plan | None) -> bool:
+    """Whether the STT starts again in each group: the same STT under two groups of the file, or a plan
+    imported that way before (its codes stay group-qualified, so a re-import matches them)."""
+    groups_of: dict[str, set[str]] = {}
     for row in report.rows:
-        if row.parent and row.parent not in codes:
-            report.problems.append(
-                Problem(
-                    report.sheet, row.number, LABELS["parent"], f"không có dòng STT {row.parent} trong bảng."
-                )
-            )
-        elif not row.parent and "." in row.code and row.code.rsplit(".", 1)[0] in codes:
-            row.parent = row.code.rsplit(".", 1)[0]  # "2.1" under "2"
+        groups_of.setdefault(row.stt, set()).add(row.group)
+    if any(len(groups) > 1 for groups in groups_of.values()):
+        return True
+    return plan is not None and plan.tasks.exclude(stt="").exclude(code=models.F("stt")).exists()
 
 
 class _DryRun(Exception):
@@ -245,72 +290,133 @@ class _DryRun(Exception):
 def import_plan(
     path: Path, *, plan_key: str, title: str = "", issuer: str = "", ward: str = "", create_units: bool = False,
     unit_map: dict[str, OrgUnit] | None = None, dry_run: bool = False, progress=None,
+    allow_no_lead: bool = False, similar_ok: bool | set[str] = False,
 ) -> Report:  # fmt: skip
     """Check the file, then (unless dry_run or a problem was found) write the plan. `unit_map` maps unknown
-    names to existing units (an alias is added, so the next import knows them)."""
+    names to existing units (an alias is added, so the next import knows them). With `create_units`, the
+    issuing body and the ward are created when missing, as is one unit per unknown normalised name.
+    `allow_no_lead` accepts tasks whose lead unit is empty or unresolved (otherwise each is an error).
+    A new name close to an existing unit is an error (it is most likely that unit), unless `similar_ok`: True
+    (a preview, which offers the unit first) or the normalised names the user chose to create anyway."""
     report = Report()
-    read_appendix(path, report, progress)
+    read_appendix(path, report, progress, allow_no_lead)
 
     plan = Plan.objects.select_related("issuer").find(plan_key)
+    assign_codes(report, numbering_restarts(report, plan))
     issuer = issuer or report.info.get("macoquanbanhanh", "")
     title = title or report.info.get("trichyeu", "")
-    try:
-        issuer_unit = find_unit(issuer) if issuer else (plan.issuer if plan else None)
-    except UnitNotFound as exc:
-        raise ImportFileError(str(exc)) from exc
-    if issuer_unit is None:
-        raise ImportFileError(f"Kế hoạch “{plan_key}” chưa có: cần --issuer (đơn vị ban hành) để tạo mới.")
+
     ward_unit = None
     if ward:
         try:
             ward_unit = find_ward(ward)
         except UnitNotFound as exc:
             if not create_units:
-                raise ImportFileError(f"{exc} Dùng --create-units để tạo phường mới.") from exc
-    else:
-        ward_unit = issuer_unit.ward
+                raise NeedsOption(f"{exc} Có thể tạo phường mới khi nhập.", "--create-units") from exc
+    issuer_unit, new_issuer = None, ""
+    if issuer:
+        found = find_units(issuer)
+        if ward_unit is not None and len(found) > 1:
+            # "UBND phường" names one unit per ward: the ward chosen says which.
+            found = [u for u in found if u.ward_id == ward_unit.pk] or found
+        if len(found) == 1:
+            issuer_unit = found[0]
+        elif not found and create_units and (ward_unit or ward):
+            new_issuer = clean_name(issuer)  # created in the ward, with the other new units
+        else:
+            try:
+                find_unit(issuer)
+            except UnitNotFound as exc:
+                raise NeedsOption(
+                    f"{exc} Chọn đơn vị có sẵn, hoặc chọn phường và cho phép tạo đơn vị mới.",
+                    "--create-units",
+                ) from exc
+    elif plan:
+        issuer_unit = plan.issuer
+    if issuer_unit is None and not new_issuer:
+        raise NeedsOption(f"Kế hoạch “{plan_key}” chưa có: cần chọn đơn vị ban hành để tạo mới.", "--issuer")
     if ward_unit is None and not ward:
-        raise ImportFileError(f"{issuer_unit.name} không thuộc phường nào: cần --ward.")
+        ward_unit = issuer_unit.ward if issuer_unit else None
+        if ward_unit is None:
+            raise NeedsOption(f"{issuer_unit.name} không thuộc phường nào: cần chọn phường.", "--ward")
 
-    directory = UnitDirectory(ward_unit) if ward_unit else None
+    # A ward still to be created has no units yet: only the city-level ones can be found.
+    directory = UnitDirectory(ward_unit)
     unit_map = unit_map or {}
     mapped = {normalize_name(name) for name in unit_map}
+    spelling: dict[str, str] = {}  # normalised unknown name -> its first spelling
     column_of = {"lead": LABELS["lead"], "coordinating": LABELS["coordinating"]}
+    unknown_at: list[tuple[int, str, str]] = []  # (row, column key, name)
     for row in report.rows:
+        lead_named = (
+            False  # the lead cell names a unit: known, mapped, unknown (created or reported), ambiguous
+        )
         for key in ("lead", "coordinating"):
-            resolution = directory.resolve(getattr(row, key)) if directory else None
-            unknown = (
-                resolution.unresolved
-                if resolution
-                else [p for p in re.split(r"[;\n]", getattr(row, key)) if p.strip()]
-            )
+            text = getattr(row, key)
+            resolution = directory.resolve(text)
+            unknown = resolution.unresolved
             for name in unknown:
-                if normalize_name(name) not in mapped:
-                    report.unknown_units.setdefault(name, []).append(row.number)
-            for name in resolution.ambiguous if resolution else {}:
+                normalized = normalize_name(name)
+                if normalized in mapped:
+                    lead_named = lead_named or key == "lead"
+                    continue
+                if not normalized:
+                    continue
+                name = spelling.setdefault(normalized, name)
+                numbers = report.unknown_units.setdefault(name, [])
+                if row.number not in numbers:
+                    numbers.append(row.number)
+                unknown_at.append((row.number, key, name))
+                lead_named = lead_named or key == "lead"
+            for name in resolution.ambiguous:
                 report.problems.append(
                     Problem(
                         report.sheet, row.number, column_of[key], f"“{name}” chỉ nhiều đơn vị trong phường."
                     )
                 )
+            if key == "lead":
+                lead_named = lead_named or bool(resolution.units or resolution.ambiguous)
+        if not allow_no_lead and row.lead.strip() and not lead_named:
+            # (An empty lead cell was reported with the row's other problems.)
+            report.problem(row.number, "lead", f"không xác định được đơn vị chủ trì từ “{row.lead}”.")
         if row.deadline and parse_deadline(row.deadline).needs_date:
             report.undated.append(row)
-    if report.unknown_units and not create_units:
-        for name, numbers in report.unknown_units.items():
-            for number in numbers:
-                report.problems.append(
-                    Problem(
-                        report.sheet, number, "Đơn vị", f"không có đơn vị “{name}” trong phường "
-                        f"{ward_unit.name if ward_unit else ward}: tạo mới (--create-units) hoặc ghép với đơn vị có sẵn.",
-                    )
-                )  # fmt: skip
+    for name in report.unknown_units:
+        if (unit := directory.similar(name)) is not None:
+            report.similar_units[name] = unit
+    ward_name = ward_unit.name if ward_unit else ward
+    for number, key, name in unknown_at:
+        accepted = similar_ok is True or (similar_ok and normalize_name(name) in similar_ok)
+        if name in report.similar_units and not accepted:
+            unit = report.similar_units[name]
+            report.problem(
+                number, key, f"“{name}” gần giống đơn vị có sẵn “{unit.name}” ({unit.code}): ghép với đơn vị "
+                "đó, hoặc ghi đúng tên như trong danh mục đơn vị.",
+            )  # fmt: skip
+        elif not create_units and not (allow_no_lead and key == "lead"):
+            # Accepted without a lead unit, an unknown lead name stays in the task's unresolved_units.
+            report.problem(
+                number, key,
+                f"không có đơn vị “{name}” trong phường {ward_name}: tạo mới hoặc ghép với đơn vị có sẵn.",
+            )  # fmt: skip
     report.problems.sort(key=lambda p: p.row)
     if report.problems:
         return report
 
     try:
         with transaction.atomic():
-            _write(report, plan, plan_key, title, issuer_unit, ward_unit, ward, unit_map)
+            _write(
+                report,
+                plan,
+                plan_key,
+                title,
+                issuer_unit,
+                new_issuer,
+                ward_unit,
+                ward,
+                unit_map,
+                create_units,
+            )
             if dry_run:
                 raise _DryRun
             report.written = True
@@ -319,27 +425,54 @@ def import_plan(
     return report
 
 
-def _write(report: Report, plan, plan_key, title, issuer_unit, ward_unit, ward_name, unit_map):
+def _write(
+    report: Report,
+    plan,
+    plan_key,
+    title,
+    issuer_unit,
+    new_issuer,
+    ward_unit,
+    ward_name,
+    unit_map,
+    create_units,
+):
     if ward_unit is None:
-        # A ward that does not exist yet (--create-units): under the issuer's city.
-        city = next(
-            (u for u in OrgUnit.objects.filter(code__in=issuer_unit.ancestor_codes, kind="city")), None
-        )
+        # A ward that does not exist yet (create_units): under the issuer's city, or the only city there is.
+        cities = OrgUnit.objects.filter(kind=OrgUnit.Kind.CITY)
+        if issuer_unit is not None:
+            cities = cities.filter(code__in=issuer_unit.ancestor_codes)
+        found = list(cities[:2])
+        if len(found) != 1:
+            raise ImportFileError(
+                f"Không biết phường “{ward_name}” thuộc thành phố, tỉnh nào: hãy tạo phường trong danh mục đơn "
+                "vị trước, hoặc chọn đơn vị ban hành thuộc thành phố đó."
+            )
         ward_unit = OrgUnit(
-            kind=OrgUnit.Kind.WARD, name=ward_name, parent=city, code=_free_code("P", ward_name)
-        )
+            kind=OrgUnit.Kind.WARD, name=clean_name(ward_name), parent=found[0],
+            code=_free_code("P", ward_name),
+        )  # fmt: skip
         ward_unit.full_clean()
         ward_unit.save()
         report.units_created.append(ward_unit.name)
     for name, unit in unit_map.items():
         UnitAlias.objects.get_or_create(unit=unit, normalized=normalize_name(name), defaults={"text": name})
-    for name in report.unknown_units:
+    # One unit per normalised name: the issuer named in the options and in the cells is one unit.
+    to_create = {normalize_name(new_issuer): new_issuer} if new_issuer else {}
+    for name in report.unknown_units if create_units else ():
+        to_create.setdefault(normalize_name(name), name)
+    created = {}
+    for key, name in to_create.items():
+        kind, level = guess_kind(name)
         unit = OrgUnit(
-            kind=OrgUnit.Kind.OTHER, name=name, parent=ward_unit, code=_free_code(ward_unit.code, name)
+            kind=kind, school_level=level, name=name, parent=ward_unit, code=_free_code(ward_unit.code, name)
         )
         unit.full_clean()
         unit.save()
+        created[key] = unit
         report.units_created.append(name)
+    if new_issuer:
+        issuer_unit = created[normalize_name(new_issuer)]
 
     if plan is None:
         info = report.info
@@ -362,21 +495,29 @@ def _write(report: Report, plan, plan_key, title, issuer_unit, ward_unit, ward_n
         plan.title = title
         plan.save(update_fields=["title"])
 
+    # Groups in bulk too: a long appendix has a group every few rows.
     groups = {g.code: g for g in plan.groups.all()}
+    new_groups, changed_groups = [], []
     for order, parsed in enumerate(report.groups, start=1):
         group = groups.get(parsed.code)
         if group is None:
-            groups[parsed.code] = TaskGroup.objects.create(
-                plan=plan, code=parsed.code, title=parsed.title, order=order
-            )
+            new_groups.append(TaskGroup(plan=plan, code=parsed.code, title=parsed.title, order=order))
         elif (group.title, group.order) != (parsed.title, order):
             group.title, group.order = parsed.title, order
-            group.save(update_fields=["title", "order"])
+            changed_groups.append(group)
+    TaskGroup.objects.bulk_create(new_groups)
+    if changed_groups:
+        TaskGroup.objects.bulk_update(changed_groups, ["title", "order"])
+    groups.update({g.code: g for g in new_groups})
+    if any(g.pk is None for g in new_groups):
+        groups = {
+            g.code: g for g in plan.groups.all()
+        }  # a database that does not return ids from bulk inserts
 
     directory = UnitDirectory(ward_unit)
     existing = {t.code: t for t in plan.tasks.prefetch_related("lead_units", "coordinating_units")}
     period = plan.period
-    fields = ["group", "order", "content", "lead_text", "coordinating_text", "unresolved_units", "deliverable",
+    fields = ["group", "order", "stt", "content", "lead_text", "coordinating_text", "unresolved_units", "deliverable",
               "deadline_text", "schedule", "notes"]  # fmt: skip
     new, changed, links, relink = [], [], {}, set()
     for order, row in enumerate(report.rows, start=1):
@@ -386,6 +527,7 @@ def _write(report: Report, plan, plan_key, title, issuer_unit, ward_unit, ward_n
             # The id, not the object: comparing objects would load every existing row's group, one query each.
             "group_id": group.pk if group else None,
             "order": order,
+            "stt": row.stt,
             "content": row.content,
             "lead_text": row.lead,
             "coordinating_text": row.coordinating,

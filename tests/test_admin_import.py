@@ -1,3 +1,4 @@
+import re
 from io import BytesIO
 
 import pytest
@@ -163,3 +164,34 @@ def test_it_keeps_reference_data_for_administrators(client, db):
     client.force_login(UserFactory(username="staff", is_staff=True))
     assert client.get(reverse("admin:plans_tables")).status_code == 403
     assert client.get(reverse("admin:plans_table_download", args=["units"])).status_code == 403
+
+
+def test_the_preview_offers_a_close_name_as_the_existing_unit_and_accepts_a_missing_lead(root):
+    url = reverse("admin:plans_plan_import")
+    issuer = OrgUnit.objects.get(code="LB-UBND")
+    rows = [
+        HEADER,
+        [1, "Ban hành văn bản", "Phòng Văn hoá XH", "", "Tháng 01/2026", ""],
+        [2, "Tuyên truyền", None, "MTTQ", "Tháng 02/2026", ""],
+    ]
+    refused = root.post(url, {"file": xlsx(rows), "plan": "16/KH-UBND", "issuer": issuer.pk})
+    page = refused.content.decode()
+    assert "dòng 3, cột “Đơn vị chủ trì”: thiếu đơn vị chủ trì" in page
+    assert not re.search(r"--[a-z]", page)  # no command-line flags for a web user
+    assert 'name="confirm"' not in page
+
+    preview = root.post(
+        url, {"file": xlsx(rows), "plan": "16/KH-UBND", "issuer": issuer.pk, "allow_no_lead": "on"}
+    )
+    page = preview.content.decode()
+    vhxh = OrgUnit.objects.get(code="LB-VHXH")
+    assert f'<option value="{vhxh.pk}" selected>Là: {vhxh.name} (tên gần giống)</option>' in page
+    params = {
+        k: preview.context["params"][k] for k in ("token", "plan", "title", "issuer", "ward", "allow_no_lead")
+    }
+    done = root.post(url, {**params, "confirm": "1", "unknown_name": "Phòng Văn hoá XH", "map_0": vhxh.pk})
+    assert done.status_code == 302
+    plan = Plan.objects.get(number="16/KH-UBND")
+    assert plan.tasks.get(code="1").lead_units.get() == vhxh
+    assert not plan.tasks.get(code="2").lead_units.exists()
+    assert vhxh.aliases.filter(text="Phòng Văn hoá XH").exists()

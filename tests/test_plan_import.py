@@ -221,7 +221,7 @@ def with_row(row):
 
 
 BAD_ROWS = [
-    ([2, "Tuyên truyền Kế hoạch", "Phòng Ma", "", "Thường xuyên", ""], "Đơn vị", "không có đơn vị “Phòng Ma”"),
+    ([2, "Tuyên truyền Kế hoạch", "Phòng Ma", "", "Thường xuyên", ""], "Đơn vị chủ trì", "không có đơn vị “Phòng Ma”"),
     ([2, "=HYPERLINK(\"http://x\")", "UBND phường", "", "", ""], "Nội dung nhiệm vụ", "dấu của công thức"),
     (["2a", "Tuyên truyền", "UBND phường", "", "", ""], "STT", "STT “2a” không hợp lệ"),
     ([1, "Tuyên truyền", "UBND phường", "", "", ""], "STT", "STT 1 đã có ở dòng 2"),
@@ -258,7 +258,8 @@ def test_it_lists_unknown_units_with_their_rows_and_creates_them_when_asked(unit
     output = run(path, "--plan", "29-KH/ĐU", "--issuer", "LB-BTV", "--create-units")
     assert "Đơn vị tạo mới (2): Phòng Ma; Ban Khác" in output
     created = OrgUnit.objects.get(name="Phòng Ma")
-    assert (created.ward.code, created.kind, OrgUnit.objects.count()) == ("LB", "other", before + 2)
+    # Its kind from its name ("Phòng …"), so collectives and filters by kind see it.
+    assert (created.ward.code, created.kind, OrgUnit.objects.count()) == ("LB", "department", before + 2)
     assert Plan.objects.get(number="29-KH/ĐU").tasks.get(code="2").coordinating_units.get() == created
 
 
@@ -299,7 +300,8 @@ def test_it_refuses_a_table_without_required_columns_or_rows(units, tmp_path):
     assert "không có dòng nhiệm vụ nào" in fails(empty, "--plan", "X/KH", "--issuer", "LB-BTV")[0]
     blank = sheet_file(tmp_path / "c.xlsx", [])
     assert "Không tìm thấy bảng nhiệm vụ" in fails(blank, "--plan", "X/KH", "--issuer", "LB-BTV")[0]
-    assert "cần --issuer" in fails(sheet_file(tmp_path / "d.xlsx", MESSY_001), "--plan", "X/KH")[0]
+    no_issuer = fails(sheet_file(tmp_path / "d.xlsx", MESSY_001), "--plan", "X/KH")[0]
+    assert "cần chọn đơn vị ban hành để tạo mới. (lệnh: --issuer)" in no_issuer
 
 
 @pytest.mark.parametrize("count", [20, 200])
@@ -325,7 +327,7 @@ def test_it_creates_a_ward_that_does_not_exist_yet_when_asked(units, tmp_path):
     ]
     path = sheet_file(tmp_path / "w.xlsx", rows)
     error, _ = fails(path, "--plan", "3/KH-UBND", "--issuer", "UBND Thành phố", "--ward", "Phường Mới")
-    assert "Không tìm thấy phường “Phường Mới”. Dùng --create-units để tạo phường mới." in error
+    assert "Không tìm thấy phường “Phường Mới”. Có thể tạo phường mới khi nhập. (lệnh: --create-units)" in error
     run(path, "--plan", "3/KH-UBND", "--issuer", "UBND Thành phố", "--ward", "Phường Mới", "--create-units")
     ward = OrgUnit.objects.get(name="Phường Mới")
     assert (ward.kind, ward.parent.code, ward.ward) == ("ward", "HN", ward)

@@ -5,8 +5,12 @@ from django.db import transaction
 
 from plans.import_audit import record_import
 from plans.models import Plan
+from plans.selectors import UnitNotFound, find_unit
 from plans.xlsx import ImportFileError
-from tasks.plan_import import import_plan, unknown_units_summary
+from tasks.plan_import import NeedsOption, import_plan, unknown_units_summary
+
+# Problems printed before "… và N lỗi khác": enough to fix a file in one sitting, not a wall of text.
+MAX_PRINTED = 200
 
 
 class Command(BaseCommand):
@@ -26,17 +30,36 @@ class Command(BaseCommand):
         parser.add_argument(
             "--create-units", action="store_true", help="Tạo các đơn vị chưa có trong phường."
         )
+        parser.add_argument(
+            "--map", action="append", default=[], metavar="TÊN=ĐƠN VỊ",
+            help="Ghép một tên trong tệp với đơn vị có sẵn (tên, tên gọi khác hoặc mã); tên được nhớ cho lần sau. "
+            "Dùng nhiều lần được.",
+        )  # fmt: skip
+        parser.add_argument(
+            "--allow-no-lead", action="store_true",
+            help="Chấp nhận nhiệm vụ có ô chủ trì trống hoặc không xác định được (mặc định: báo lỗi).",
+        )  # fmt: skip
         parser.add_argument("--dry-run", action="store_true", help="Chỉ kiểm tra và báo cáo, không ghi.")
 
     def handle(self, *args, **options):
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"Không có tệp {path}.")
+        unit_map = {}
+        for pair in options["map"]:
+            name, _, target = pair.partition("=")
+            if not name.strip() or not target.strip():
+                raise CommandError(f"--map “{pair}”: cần dạng TÊN=ĐƠN VỊ.")
+            try:
+                unit_map[name.strip()] = find_unit(target.strip())
+            except UnitNotFound as exc:
+                raise CommandError(f"--map “{pair}”: {exc}") from exc
         try:
             with transaction.atomic():  # the plan and its Nhật ký entry, or neither
                 report = import_plan(
                     path, plan_key=options["plan"], title=options["title"], issuer=options["issuer"],
                     ward=options["ward"], create_units=options["create_units"], dry_run=options["dry_run"],
+                    unit_map=unit_map, allow_no_lead=options["allow_no_lead"],
                     progress=lambda n: self.stderr.write(f"Đã đọc {n} dòng…"),
                 )  # fmt: skip
                 if not report.problems and not options["dry_run"]:
@@ -49,14 +72,21 @@ class Command(BaseCommand):
                         details={"created": report.created, "updated": report.updated,
                                  "unchanged": report.unchanged},
                     )  # fmt: skip
+        except NeedsOption as exc:
+            raise CommandError(f"{path.name}: {exc} (lệnh: {exc.option}) Không có gì được ghi.") from exc
         except ImportFileError as exc:
             raise CommandError(f"{path.name}: {exc} Không có gì được ghi.") from exc
 
         if report.problems:
-            for problem in report.problems:
+            for problem in report.problems[:MAX_PRINTED]:
                 self.stderr.write(str(problem))
+            if len(report.problems) > MAX_PRINTED:
+                self.stderr.write(f"… và {len(report.problems) - MAX_PRINTED} lỗi khác.")
             if report.unknown_units:
                 self.stderr.write("Đơn vị chưa có: " + "; ".join(unknown_units_summary(report)))
+                self.stderr.write('Tạo mới: --create-units; ghép với đơn vị có sẵn: --map "TÊN=ĐƠN VỊ".')
+            if any("chủ trì" in p.message for p in report.problems):
+                self.stderr.write("Chấp nhận nhiệm vụ chưa có đơn vị chủ trì: --allow-no-lead.")
             raise CommandError(f"{len(report.problems)} lỗi trong {path.name}. Không có gì được ghi.")
 
         verb = "Chạy thử — nếu ghi thật sẽ" if options["dry_run"] else "Đã"
