@@ -9,6 +9,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
+from config.csp import content_security_policy
 from config.env import (
     env,
     env_bool,
@@ -77,6 +78,8 @@ PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
     "payment=(), usb=()"
 )
+# No inline script, no other origin; what styles may do and why: config/csp.py.
+CONTENT_SECURITY_POLICY = content_security_policy(BASE_DIR / "templates")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -87,6 +90,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "simple_history",
     "axes",
+    "csp",
     "plans",
     "tasks",
     "kpi",
@@ -95,6 +99,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # First after security, so that every answer carries the policy, the 413 and 503 pages included.
+    "csp.middleware.CSPMiddleware",
     # Static files are answered here, before sessions and the database are touched (and with their own
     # long cache headers).
     "whitenoise.middleware.WhiteNoiseMiddleware",

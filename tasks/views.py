@@ -5,6 +5,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from config.csp import EVIDENCE_POLICY
 from plans.access import EVERYONE, role_required
 from tasks.access import acting_unit, get_evidence_or_404, get_task_or_404
 from tasks.forms import CompletionForm, EvidenceForm, ProgressForm
@@ -101,6 +102,9 @@ def evidence_download(request, pk: int):
     response = FileResponse(evidence.file.open("rb"), as_attachment=not inline, filename=evidence.original_name,
                             content_type=evidence.content_type)  # fmt: skip
     response["X-Content-Type-Options"] = "nosniff"
+    # A PDF shown inline runs in the browser as a page of this site: sandboxed, its scripts cannot use the
+    # session (django-csp leaves a policy the view set alone).
+    response["Content-Security-Policy"] = EVIDENCE_POLICY
     return response
 
 
