@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "tasks",
     "kpi",
     "reports",
+    "ops",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class OpsConfig(AppConfig):
+    """Running the service: backups and restores, the security log. No models of its own: what it keeps is
+    in the Nhật ký (plans.AuditEntry) and django-axes' tables."""
+
+    name = "ops"
+    verbose_name = "Vận hành"
