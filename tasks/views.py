@@ -1,3 +1,5 @@
+import logging
+
 from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect
@@ -19,6 +21,9 @@ from tasks.services import (
     task_record_progress,
 )
 from tasks.status import plan_start, status_at
+from tasks.uploads import download_name
+
+log = logging.getLogger(__name__)
 
 INLINE_TYPES = {"application/pdf", "image/jpeg", "image/png"}
 
@@ -99,8 +104,18 @@ def evidence_download(request, pk: int):
     # ?xem=1 shows a PDF or a photo in the browser (the reviewer reads evidence beside the scores); only types
     # that were verified by their content at upload and that browsers render safely are ever shown inline.
     inline = request.GET.get("xem") == "1" and evidence.content_type in INLINE_TYPES
-    response = FileResponse(evidence.file.open("rb"), as_attachment=not inline, filename=evidence.original_name,
-                            content_type=evidence.content_type)  # fmt: skip
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError:
+        # The row outlived its file (a database restored without the media folder, a disk cleaned by hand):
+        # say so, and tell the administrator, instead of a server error.
+        log.error("Evidence %s: file %s is missing from the media store", evidence.pk, evidence.file.name)
+        return TemplateResponse(request, "tasks/evidence_missing.html", {"evidence": evidence}, status=410)
+    # Saved under the extension of what the content is, whatever the uploader's name said (tasks.uploads).
+    name = download_name(evidence.original_name, evidence.extension)
+    response = FileResponse(
+        handle, as_attachment=not inline, filename=name, content_type=evidence.content_type
+    )
     response["X-Content-Type-Options"] = "nosniff"
     # A PDF shown inline runs in the browser as a page of this site: sandboxed, its scripts cannot use the
     # session (django-csp leaves a policy the view set alone).
