@@ -245,7 +245,13 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "ops.security_log.JsonFormatter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        # The security log (ops/security_log.py): one JSON line per event, on standard output, apart from the
+        # diagnostics on standard error, so that a collector can take it as it is.
+        "security": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "json"},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
     "loggers": {
         # Failed sign-ins and lockouts (WARNING) are always written, whatever LOG_LEVEL says; axes' INFO
@@ -253,6 +259,8 @@ LOGGING = {
         "axes": {"level": "WARNING"},
         # The database could not be reached (the 503 page): always written.
         "config": {"level": "WARNING"},
+        # Every security event, whatever LOG_LEVEL says.
+        "security": {"handlers": ["security"], "level": "INFO", "propagate": False},
     },
 }
 

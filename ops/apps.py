@@ -7,3 +7,8 @@ class OpsConfig(AppConfig):
 
     name = "ops"
     verbose_name = "Vận hành"
+
+    def ready(self):
+        from ops import security_log
+
+        security_log.connect()

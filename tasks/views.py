@@ -9,6 +9,8 @@ from django.views.decorators.http import require_http_methods
 
 from config.csp import EVIDENCE_POLICY
 from plans.access import EVERYONE, role_required
+from plans.audit import audit_record
+from plans.models import AuditEntry
 from tasks.access import acting_unit, get_evidence_or_404, get_task_or_404
 from tasks.forms import CompletionForm, EvidenceForm, ProgressForm
 from tasks.services import (
@@ -113,6 +115,12 @@ def evidence_download(request, pk: int):
         return TemplateResponse(request, "tasks/evidence_missing.html", {"evidence": evidence}, status=410)
     # Saved under the extension of what the content is, whatever the uploader's name said (tasks.uploads).
     name = download_name(evidence.original_name, evidence.extension)
+    # Who read which evidence, in the Nhật ký (and so in the security log).
+    audit_record(
+        action=AuditEntry.Action.EVIDENCE_DOWNLOAD, by=request.user, obj=evidence, unit=evidence.unit,
+        summary=f"{'Xem' if inline else 'Tải'} minh chứng “{evidence.label}”.", file_name=evidence.original_name,
+        file_sha256=evidence.sha256,
+    )  # fmt: skip
     response = FileResponse(
         handle, as_attachment=not inline, filename=name, content_type=evidence.content_type
     )
