@@ -10,6 +10,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
+from config.csp import content_security_policy
 from config.env import (
     env,
     env_bool,
@@ -78,6 +79,8 @@ PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
     "payment=(), usb=()"
 )
+# No inline script, no other origin; what styles may do and why: config/csp.py.
+CONTENT_SECURITY_POLICY = content_security_policy(BASE_DIR / "templates")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -90,14 +93,18 @@ INSTALLED_APPS = [
     "axes",
     # The job queue (django-q2), with its ORM broker: reminders, e-mail, the ward bundle (reports/jobs.py).
     "django_q",
+    "csp",
     "plans",
     "tasks",
     "kpi",
     "reports",
+    "config",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # First after security, so that every answer carries the policy, the 413 and 503 pages included.
+    "csp.middleware.CSPMiddleware",
     # Static files are answered here, before sessions and the database are touched (and with their own
     # long cache headers).
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -242,7 +249,13 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "config.security_log.JsonFormatter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        # The security log (ops/security_log.py): one JSON line per event, on standard output, apart from the
+        # diagnostics on standard error, so that a collector can take it as it is.
+        "security": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "json"},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
     "loggers": {
         # Failed sign-ins and lockouts (WARNING) are always written, whatever LOG_LEVEL says; axes' INFO
@@ -250,6 +263,8 @@ LOGGING = {
         "axes": {"level": "WARNING"},
         # The database could not be reached (the 503 page): always written.
         "config": {"level": "WARNING"},
+        # Every security event, whatever LOG_LEVEL says.
+        "security": {"handlers": ["security"], "level": "INFO", "propagate": False},
     },
 }
 

@@ -15,6 +15,8 @@ admin.site.index_title = "Quản trị dữ liệu"
 # 400, 403 and 404 are Django's own views with templates/400.html, 403.html, 404.html; a server error caused by
 # an unreachable database becomes the 503 "bảo trì" page.
 handler500 = "config.views.server_error"
+# Too large a form or too many files: what was too much, in Vietnamese (config.views.bad_request).
+handler400 = "config.views.bad_request"
 
 urlpatterns = [
     # Public, for a load balancer: no sign-in, no personal data.

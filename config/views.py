@@ -8,8 +8,15 @@ import tempfile
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import connection
-from django.http import HttpResponseForbidden, HttpResponseServerError, JsonResponse
+from django.http import (
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseForbidden,
+    HttpResponseServerError,
+    JsonResponse,
+)
 from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import requires_csrf_token
@@ -55,6 +62,28 @@ def healthz(request):
     body = {name: "ok" if ok else "error" for name, ok in checks.items()}
     body["status"] = "ok" if healthy else "error"
     return JsonResponse(body, status=200 if healthy else 503)
+
+
+def bad_request(request, exception=None):
+    """handler400. Django refuses a form past its limits while reading it (before any view): the form's text
+    over DATA_UPLOAD_MAX_MEMORY_SIZE is the 413 page, naming that limit; more files or fields than allowed is
+    the 400 page saying so. Nothing of the request was read into the application, so nothing was written."""
+    if isinstance(exception, RequestDataTooBig):
+        limit_mb = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / (1024 * 1024)
+        page = render_to_string("413.html", {"limit_mb": f"{limit_mb:g}", "form_text": True})
+        return HttpResponse(page, status=413)
+    detail = ""
+    if isinstance(exception, TooManyFilesSent):
+        detail = (
+            f"Mỗi lần chỉ gửi được tối đa {settings.DATA_UPLOAD_MAX_NUMBER_FILES} tệp. Chưa có tệp nào được lưu: "
+            "hãy chia thành nhiều lần gửi."
+        )
+    elif isinstance(exception, TooManyFieldsSent):
+        detail = (
+            f"Biểu mẫu gửi lên có hơn {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} trường nên không được nhận. "
+            "Chưa có gì được lưu."
+        )
+    return HttpResponseBadRequest(render_to_string("400.html", {"detail": detail}))
 
 
 @requires_csrf_token

@@ -8,6 +8,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from kpi.scoring import Policy, Rank, Result
+from plans.fields import COMMENT_MAX, REASON_MAX, TITLE_MAX, PlainTextField
 from plans.formatting import vn_decimal
 from plans.models import OrgUnit, Plan
 from tasks.models import Task
@@ -373,12 +374,12 @@ class ScoreEntry(models.Model):
     )
     # Ad-hoc tasks (nhiệm vụ đột xuất) have no criterion: a title, a group and a weight instead.
     group = models.ForeignKey(RubricGroup, on_delete=models.PROTECT, related_name="+", verbose_name="Nhóm")
-    adhoc_title = models.TextField("Nhiệm vụ đột xuất", blank=True)
+    adhoc_title = PlainTextField("Nhiệm vụ đột xuất", blank=True, max_length=TITLE_MAX)
     weight = models.DecimalField("Trọng số", null=True, blank=True, **POINTS)
     result = models.CharField("Kết quả", max_length=15, choices=Result.choices, default=Result.NOT_ASSESSED)
     # "Không áp dụng" is a claim like any other: the unit writes why, the reviewer accepts it (or changes the
     # result). Set by the rubric's applicability, it carries the rubric's reason and is not the unit's to change.
-    na_reason = models.TextField("Lý do không áp dụng", blank=True)
+    na_reason = PlainTextField("Lý do không áp dụng", blank=True, max_length=REASON_MAX)
     na_by_rubric = models.BooleanField("Không áp dụng theo bộ tiêu chí", default=False)
     na_accepted = models.BooleanField("Thẩm định chấp nhận không áp dụng", default=False)
     ratio = models.DecimalField(
@@ -386,9 +387,9 @@ class ScoreEntry(models.Model):
     )
     self_points = models.DecimalField("Điểm tự chấm", null=True, blank=True, **POINTS)
     reviewed_points = models.DecimalField("Điểm thẩm định (nhập tay)", null=True, blank=True, **POINTS)
-    review_reason = models.TextField("Lý do điểm thẩm định", blank=True)
-    comment = models.TextField("Nhận xét", blank=True)
-    evidence_note = models.TextField("Minh chứng (ghi chú)", blank=True)
+    review_reason = PlainTextField("Lý do điểm thẩm định", blank=True, max_length=REASON_MAX)
+    comment = PlainTextField("Nhận xét", blank=True, max_length=COMMENT_MAX)
+    evidence_note = PlainTextField("Minh chứng (ghi chú)", blank=True, max_length=COMMENT_MAX)
     evidence = models.ManyToManyField(
         "tasks.Evidence", blank=True, related_name="score_entries", verbose_name="Minh chứng đính kèm"
     )
@@ -477,7 +478,7 @@ class Transition(models.Model):
         verbose_name="Người thực hiện",
     )
     at = models.DateTimeField("Lúc", auto_now_add=True)
-    reason = models.TextField("Lý do", blank=True)
+    reason = PlainTextField("Lý do", blank=True, max_length=REASON_MAX)
 
     class Meta:
         verbose_name = "Lịch sử chuyển trạng thái"

@@ -233,7 +233,12 @@ def _check_version(card: Scorecard, version: int | None):
 
 
 def _move(card: Scorecard, to: str, by, reason: str = "", **fields):
-    Transition.objects.create(scorecard=card, from_state=card.state, to_state=to, by=by, reason=reason)
+    transition = Transition(scorecard=card, from_state=card.state, to_state=to, by=by, reason=reason)
+    try:
+        transition.clean_fields(exclude=["scorecard", "from_state", "to_state", "by"])
+    except ValidationError as exc:
+        raise WorkflowError("Lý do: " + " ".join(exc.message_dict["reason"])) from exc
+    transition.save()
     card.state = to
     card.version += 1
     for key, value in fields.items():

@@ -414,6 +414,7 @@ class AuditEntry(models.Model):
         EVIDENCE_REMOVE = "evidence_remove", "Gỡ, xóa minh chứng"
         CRITERION_EDIT = "criterion_edit", "Sửa tiêu chí"
         DOWNLOAD = "download", "Tải báo cáo"
+        EVIDENCE_DOWNLOAD = "evidence_download", "Tải, xem minh chứng"
 
     at = models.DateTimeField("Lúc", auto_now_add=True, db_index=True)
     by = models.ForeignKey(

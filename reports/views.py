@@ -73,7 +73,8 @@ def ward_summary_download(request, code: str, month: str, fmt: str):
 def quarter_report_download(request, pk: int, year: int, quarter: int, fmt: str):
     plan = get_object_or_404(Plan.objects.select_related("issuer"), pk=pk)
     ward = plan.issuer.ward
-    if ward is None or not 1 <= quarter <= 4:
+    # The years a month may have (kpi.months): year 0 or 99999 is no quarter, and no date can be built for it.
+    if ward is None or not 1 <= quarter <= 4 or not 2000 <= year <= 2100:
         raise Http404
     _ward_reader(request.user, ward)
     roman = ["I", "II", "III", "IV"][quarter - 1]

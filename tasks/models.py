@@ -3,6 +3,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 
+from plans.fields import NOTE_MAX, SUMMARY_MAX, PlainTextField
 from plans.models import OrgUnit, Plan
 from tasks.deadlines import Schedule, parse_deadline
 
@@ -120,7 +121,7 @@ class TaskProgress(models.Model):
     period_due = models.DateField("Kỳ (hạn của kỳ)", null=True, blank=True)
     reported_on = models.DateField("Ngày")
     percent = models.PositiveSmallIntegerField("Tiến độ (%)", validators=[MaxValueValidator(100)])
-    note = models.TextField("Ghi chú", blank=True)
+    note = PlainTextField("Ghi chú", blank=True, max_length=NOTE_MAX)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -178,7 +179,7 @@ class Evidence(models.Model):
     url = models.URLField("Đường dẫn", max_length=500, blank=True)
     doc_number = models.CharField("Số, ký hiệu", max_length=100, blank=True)
     doc_date = models.DateField("Ngày ban hành", null=True, blank=True)
-    summary = models.TextField("Trích yếu", blank=True)
+    summary = PlainTextField("Trích yếu", blank=True, max_length=SUMMARY_MAX)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="Người tải lên"
     )

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 
 from plans.access import Role, has_role, unit_in_scope
 from plans.audit import audit_record
+from plans.fields import clean_text, refuse_nul
 from plans.models import AuditEntry, OrgUnit
 from tasks.deadlines import Kind, due_dates
 from tasks.models import Evidence, Task, TaskProgress
@@ -97,6 +98,7 @@ def evidence_upload(*, unit: OrgUnit, by, files: list, task: Task | None = None,
     from tasks.uploads import EvidenceRejected, check_upload
 
     _check_evidence_author(by, unit, task)
+    _check_details(doc_number=doc_number, summary=summary)
     checked, problems = [], []
     for upload in files:
         try:
@@ -110,7 +112,7 @@ def evidence_upload(*, unit: OrgUnit, by, files: list, task: Task | None = None,
         evidence = Evidence(
             unit=unit, task=task, token=secrets.token_hex(16), original_name=upload.name[:255],
             content_type=kind.content_type, extension=kind.extension, size=upload.size, sha256=digest,
-            doc_number=doc_number.strip(), doc_date=doc_date, summary=summary.strip(), uploaded_by=by,
+            doc_number=clean_text(doc_number.strip()), doc_date=doc_date, summary=summary.strip(), uploaded_by=by,
             uploaded_at=timezone.now(),
         )  # fmt: skip
         evidence.file.save(f"{evidence.token}.{kind.extension}", upload, save=False)
@@ -138,16 +140,38 @@ def evidence_add_link(*, unit: OrgUnit, by, url: str, task: Task | None = None, 
     from django.utils import timezone
 
     _check_evidence_author(by, unit, task)
+    _check_details(doc_number=doc_number, summary=summary)
+    limit = Evidence._meta.get_field("url").max_length
+    if len(url) > limit:
+        raise TaskError(
+            f"Đường dẫn dài {len(url)} ký tự, quá {limit} ký tự: hãy dùng địa chỉ ngắn của trang (bỏ phần sau "
+            "dấu ? nếu có) hoặc tải tệp lên."
+        )
     try:
         URLValidator(schemes=["http", "https"])(url)
     except ValidationError as exc:
         raise TaskError("Đường dẫn không hợp lệ (cần bắt đầu bằng http:// hoặc https://).") from exc
     evidence = Evidence.objects.create(
-        unit=unit, task=task, token=secrets.token_hex(16), url=url, doc_number=doc_number.strip(),
+        unit=unit, task=task, token=secrets.token_hex(16), url=url, doc_number=clean_text(doc_number.strip()),
         doc_date=doc_date, summary=summary.strip(), uploaded_by=by, uploaded_at=timezone.now(),
     )  # fmt: skip
     _record_added(evidence, by)
     return evidence
+
+
+def _check_details(**values):
+    """The document details typed with the evidence, checked by the model's own rules (a NUL byte, a limit)
+    before any file is stored."""
+    problems = []
+    for name, value in values.items():
+        field = Evidence._meta.get_field(name)
+        try:
+            refuse_nul(value)  # doc_number is a CharField: its validators say nothing of NUL
+            field.run_validators(value)
+        except ValidationError as exc:
+            problems.append(f"{field.verbose_name}: {' '.join(exc.messages)}")
+    if problems:
+        raise TaskError(" ".join(problems))
 
 
 def evidence_uses(evidence: Evidence) -> list[str]:

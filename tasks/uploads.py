@@ -2,6 +2,13 @@
 
 Accepted: PDF, DOCX, XLSX, JPEG, PNG and HEIC (phone cameras). An Office file is a zip: it must hold the parts
 of its kind, and its members must not expand past EVIDENCE_MAX_EXPANDED_BYTES (a "zip bomb").
+
+A file is stored, typed and later served as what its content was verified to be, never as its name says:
+"bao-cao.html" holding a PDF is downloaded as "bao-cao.pdf", "report.pdf.exe" as "report.pdf"
+(download_name). Content that only starts like an accepted kind is refused: HTML behind a PDF, JPEG or HEIC
+signature (a browser or a mail client that sniffs would render it as a page), a "PDF" without the end marker
+every PDF has, and an Office file that also carries a program (a DOCX/JAR polyglot runs as Java when named
+.jar).
 """
 
 from __future__ import annotations
@@ -31,6 +38,19 @@ JPEG = Kind("jpg", "image/jpeg", "ảnh JPG")
 PNG = Kind("png", "image/png", "ảnh PNG")
 HEIC = Kind("heic", "image/heic", "ảnh HEIC")
 ALLOWED = "PDF, DOCX, XLSX, JPG, PNG (hoặc HEIC từ điện thoại)"
+EXTENSIONS = {"pdf", "docx", "xlsx", "jpg", "jpeg", "png", "heic", "heif"}
+
+# What browsers look for when they sniff a document as HTML, within the bytes they sniff (the first 512;
+# twice that here). Tags only: short ones such as "<b" or "<a" also begin PDF hex strings.
+HTML_MARKERS = (b"<!doctype", b"<html", b"<head", b"<body", b"<script", b"<iframe", b"<svg", b"<title",
+                b"<style", b"<meta", b"<!--")  # fmt: skip
+SNIFFED_BYTES = 1024
+# Every PDF ends with %%EOF; readers tolerate a little trailing data after it, so look in the last kilobytes.
+PDF_TAIL_BYTES = 2048
+# Members that make a zip something that runs: Java (a .jar is a zip with a manifest and classes), scripts,
+# Windows programs, web pages. No Word or Excel file has them.
+EXECUTABLE_MEMBERS = (".class", ".jar", ".exe", ".dll", ".js", ".vbs", ".ps1", ".bat", ".cmd", ".sh", ".html",
+                      ".htm", ".hta")  # fmt: skip
 
 
 def sniff(head: bytes, path) -> Kind | None:
@@ -58,6 +78,10 @@ def _office(path) -> Kind | None:
         raise EvidenceRejected("giải nén ra quá lớn (nghi là tệp nén độc hại)")
     if "[Content_Types].xml" not in names:
         return None
+    if "META-INF/MANIFEST.MF" in names or any(n.lower().endswith(EXECUTABLE_MEMBERS) for n in names):
+        raise EvidenceRejected(
+            "trong tệp có chứa chương trình chạy được (tệp ghép, ví dụ Word kèm Java): không nhận"
+        )
     if "word/document.xml" in names:
         return DOCX
     if "xl/workbook.xml" in names:
@@ -84,9 +108,36 @@ def check_upload(upload) -> tuple[Kind, str]:
         raise EvidenceRejected(
             f"“{name}”: nội dung không phải {ALLOWED} (hệ thống kiểm tra nội dung, không theo tên)."
         )
+    if kind in (PDF, JPEG, PNG, HEIC):
+        upload.seek(0)
+        start = upload.read(SNIFFED_BYTES).lower()
+        if any(marker in start for marker in HTML_MARKERS):
+            raise EvidenceRejected(
+                f"“{name}”: nội dung là trang web (HTML) dù bắt đầu như {kind.label}: không nhận."
+            )
+    if kind is PDF:
+        upload.seek(max(upload.size - PDF_TAIL_BYTES, 0))
+        if b"%%EOF" not in upload.read():
+            raise EvidenceRejected(
+                f"“{name}”: tệp PDF không hoàn chỉnh (thiếu phần kết thúc), có thể bị hỏng."
+            )
     digest = hashlib.sha256()
     upload.seek(0)
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
     return kind, digest.hexdigest()
+
+
+def download_name(original: str, extension: str) -> str:
+    """The uploader's file name with the extension of what the file was verified to be: its last extension
+    replaced, and an accepted one left before it dropped too ("report.pdf.exe" -> "report.pdf", not
+    "report.pdf.pdf"). A dotted name that is not an extension ("Báo cáo 12.2025.pdf") keeps its dots."""
+    stem = (original or "").replace("/", "_").replace("\\", "_").strip() or "minh-chung"
+    head, dot, tail = stem.rpartition(".")
+    if dot and head and tail.isalnum() and len(tail) <= 5:
+        stem = head
+        head, dot, tail = stem.rpartition(".")
+        if dot and head and tail.lower() in EXTENSIONS:
+            stem = head
+    return f"{stem}.{extension}" if extension else stem

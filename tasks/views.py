@@ -1,3 +1,5 @@
+import logging
+
 from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect
@@ -6,6 +8,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from plans.access import EVERYONE, role_required
+from plans.audit import audit_record
+from plans.models import AuditEntry
 from tasks.access import acting_unit, get_evidence_or_404, get_task_or_404
 from tasks.forms import CompletionForm, EvidenceForm, ProgressForm
 from tasks.services import (
@@ -18,8 +22,18 @@ from tasks.services import (
     task_record_progress,
 )
 from tasks.status import plan_start, status_at
+from tasks.uploads import download_name
+
+log = logging.getLogger(__name__)
 
 INLINE_TYPES = {"application/pdf", "image/jpeg", "image/png"}
+
+
+# Served evidence gets this policy instead of the site's (config/csp.py): a PDF shown in the
+# browser is a document of this origin, and its JavaScript (or an HTML file's, had one slipped through) must
+# not run with the officer's session. `sandbox` gives it an opaque origin with scripts, forms and pop-ups off;
+# nothing more is added, so that the browser's own PDF viewer still opens it.
+EVIDENCE_POLICY = "sandbox"
 
 
 @role_required(*EVERYONE)
@@ -98,9 +112,28 @@ def evidence_download(request, pk: int):
     # ?xem=1 shows a PDF or a photo in the browser (the reviewer reads evidence beside the scores); only types
     # that were verified by their content at upload and that browsers render safely are ever shown inline.
     inline = request.GET.get("xem") == "1" and evidence.content_type in INLINE_TYPES
-    response = FileResponse(evidence.file.open("rb"), as_attachment=not inline, filename=evidence.original_name,
-                            content_type=evidence.content_type)  # fmt: skip
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError:
+        # The row outlived its file (a database restored without the media folder, a disk cleaned by hand):
+        # say so, and tell the administrator, instead of a server error.
+        log.error("Evidence %s: file %s is missing from the media store", evidence.pk, evidence.file.name)
+        return TemplateResponse(request, "tasks/evidence_missing.html", {"evidence": evidence}, status=410)
+    # Saved under the extension of what the content is, whatever the uploader's name said (tasks.uploads).
+    name = download_name(evidence.original_name, evidence.extension)
+    # Who read which evidence, in the Nhật ký (and so in the security log).
+    audit_record(
+        action=AuditEntry.Action.EVIDENCE_DOWNLOAD, by=request.user, obj=evidence, unit=evidence.unit,
+        summary=f"{'Xem' if inline else 'Tải'} minh chứng “{evidence.label}”.", file_name=evidence.original_name,
+        file_sha256=evidence.sha256,
+    )  # fmt: skip
+    response = FileResponse(
+        handle, as_attachment=not inline, filename=name, content_type=evidence.content_type
+    )
     response["X-Content-Type-Options"] = "nosniff"
+    # A PDF shown inline runs in the browser as a page of this site: sandboxed, its scripts cannot use the
+    # session (django-csp leaves a policy the view set alone).
+    response["Content-Security-Policy"] = EVIDENCE_POLICY
     return response
 
 

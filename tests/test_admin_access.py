@@ -17,7 +17,9 @@ from io import BytesIO
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
@@ -88,6 +90,7 @@ TABLE = {
     "django_q.success": Row(SUPERUSER, False),
     "django_q.failure": Row(SUPERUSER, False),
     "django_q.schedule": Row(SUPERUSER, False),
+    "admin.logentry": Row(SUPERUSER, False),
     "tasks.task": Row(SCOPED, True, ("kpi", "criterion", "tasks")),
     "tasks.taskgroup": Row(SCOPED, True),
     "tasks.taskprogress": Row(SCOPED, True),
@@ -195,6 +198,14 @@ def scene(world, people, rubric, plan):
             username="x", ip_address="127.0.0.1", user_agent="t", http_accept="", path_info="/"
         ),
         **_queue_rows(),
+        "admin.logentry": LogEntry.objects.create(
+            user=people.bob,
+            content_type=ContentType.objects.get_for_model(Group),
+            object_id="1",
+            object_repr="Nhóm thử",
+            action_flag=CHANGE,
+            change_message="[]",
+        ),
     }
     own = {**shared, **_side(world.vhxh, world.ward, plan, rubric, people.alice)}
     other = {**shared, **_side(world.other_ubnd, world.other_ward, other_plan, other_rubric, people.dave)}

@@ -40,9 +40,26 @@ def flow(world, rubric, plan, people, settings, tmp_path, live_server):
     return task
 
 
+# What the browser says when the Content-Security-Policy blocks something: a console error naming the policy.
+# Every page a test opens is watched, so each step of the flow also checks that the policy broke nothing.
+CSP_ERRORS: dict[int, list[str]] = {}
+
+
+def watch_csp(page) -> list[str]:
+    errors = CSP_ERRORS.setdefault(id(page), [])
+
+    def on_console(message):
+        if message.type == "error" and "Content Security Policy" in message.text:
+            errors.append(f"{page.url}: {message.text}")
+
+    page.on("console", on_console)
+    return errors
+
+
 def sign_in(browser, live_server, username, *, width=375):
     context = browser.new_context(viewport={"width": width, "height": 800}, locale="vi-VN")
     page = context.new_page()
+    watch_csp(page)
     page.set_default_timeout(15_000)
     page.goto(live_server.url + reverse("login"))
     page.fill("input[name=username]", username)
@@ -144,3 +161,45 @@ def test_it_carries_a_month_from_the_officer_to_the_leader(browser, flow, live_s
     assert "Phiếu đã khóa." in alice.content()
     assert alice.locator(f"#result-{e11.pk}").count() == 0
     assert alice.locator("button[name=submit]").count() == 0
+    # The live total and every page above worked under the policy, and it blocked nothing on the way.
+    assert [e for page in (alice, dave, bob, charlie) for e in CSP_ERRORS[id(page)]] == []
+
+
+def test_the_browser_reports_no_policy_violation_on_the_main_pages(browser, flow, live_server, people, world):
+    from django.contrib.auth.models import User
+
+    from kpi.models import Scorecard
+
+    User.objects.filter(username="bob").update(is_staff=True, is_superuser=True)
+    url = live_server.url
+    alice = sign_in(browser, live_server, "alice", width=1280)
+    alice.goto(url + reverse("self_assessment", args=["2026-03"]))
+    alice.click("button:has-text('Lập phiếu tháng 03/2026')")
+    card = Scorecard.objects.get(unit=world.vhxh)
+    pages = {
+        alice: [reverse("home"), reverse("task", args=[flow.pk]), reverse("scorecard", args=[card.pk]),
+                reverse("password_change"), "/khong-co-trang-nay/"],
+        sign_in(browser, live_server, "bob", width=1280): [
+            reverse("review_queue"), reverse("review", args=[card.pk]), reverse("scorecard_history", args=[card.pk]),
+            reverse("dashboard"), reverse("admin:index"), reverse("admin:kpi_scorecard_changelist"),
+            reverse("admin:plans_plan_change", args=[flow.plan_id]),
+        ],
+    }  # fmt: skip
+    for page, paths in pages.items():
+        for path in paths:
+            response = page.goto(url + path)
+            assert response.status in (200, 404), path
+            assert (
+                "Content-Security-Policy" in response.headers or "content-security-policy" in response.headers
+            )
+            page.wait_for_load_state("load")
+    assert [e for page in pages for e in CSP_ERRORS[id(page)]] == []
+
+    # The watch itself sees a violation: an inline script added to the page is blocked, and reported.
+    with alice.expect_console_message(lambda m: "Content Security Policy" in m.text):
+        alice.evaluate(
+            "() => { const s = document.createElement('script');"
+            " s.textContent = \"document.title = 'injected'\"; document.body.append(s); }"
+        )
+    assert alice.title() != "injected"
+    assert CSP_ERRORS[id(alice)] and "script-src" in CSP_ERRORS[id(alice)][0]

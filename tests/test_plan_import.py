@@ -327,7 +327,9 @@ def test_it_creates_a_ward_that_does_not_exist_yet_when_asked(units, tmp_path):
     ]
     path = sheet_file(tmp_path / "w.xlsx", rows)
     error, _ = fails(path, "--plan", "3/KH-UBND", "--issuer", "UBND Thành phố", "--ward", "Phường Mới")
-    assert "Không tìm thấy phường “Phường Mới”. Có thể tạo phường mới khi nhập. (lệnh: --create-units)" in error
+    assert (
+        "Không tìm thấy phường “Phường Mới”. Có thể tạo phường mới khi nhập. (lệnh: --create-units)" in error
+    )
     run(path, "--plan", "3/KH-UBND", "--issuer", "UBND Thành phố", "--ward", "Phường Mới", "--create-units")
     ward = OrgUnit.objects.get(name="Phường Mới")
     assert (ward.kind, ward.parent.code, ward.ward) == ("ward", "HN", ward)

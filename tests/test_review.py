@@ -107,7 +107,9 @@ def test_it_builds_the_queue_in_fixed_queries(
     client.force_login(people.bob)
     with django_assert_max_num_queries(12):
         response = client.get(reverse("review_queue"), {"month": "2026-03"})
-    assert response.content.decode().count("<td>Tổ dân phố") == units  # one table row each (Nhắc nộp lists them too)
+    assert (
+        response.content.decode().count("<td>Tổ dân phố") == units
+    )  # one table row each (Nhắc nộp lists them too)
 
 
 def test_it_shows_the_units_claim_and_evidence_beside_the_review(
