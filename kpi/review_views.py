@@ -223,6 +223,10 @@ def score_preview(request, pk: int):
         {
             "total": vn_decimal(result.total) if result.total is not None else "—",
             "rank": Rank(result.rank).label if result.rank else result.rank_label,
+            # Beside "còn N tiêu chí chưa chấm" the rank says nothing new until every criterion is chosen.
+            "rank_note": ""
+            if result.unassessed
+            else (Rank(result.rank).label if result.rank else result.rank_label),
             "applicable": vn_decimal(result.applicable),
             "items": {
                 item.key: vn_decimal(round2(item.achieved)) if item.applicable else "—"
@@ -245,6 +249,8 @@ def evidence_for_card(request, pk: int):
         raise PermissionDenied
     form = EvidenceForm(request.POST, request.FILES, prefix="e")
     back = redirect("scorecard", pk=card.pk)
+    if request.headers.get("X-Requested-With") == "fetch":
+        return _evidence_in_background(request, card, form)
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
@@ -273,3 +279,44 @@ def evidence_for_card(request, pk: int):
     if entry is not None:
         return redirect(reverse("scorecard", args=[card.pk]) + f"#tieu-chi-{entry.pk}")
     return back
+
+
+def _evidence_in_background(request, card, form):
+    """The self-assessment page's upload under a criterion, sent by its script while the officer goes on
+    typing: the files are stored for the unit and described back; the page ticks them under the criterion and
+    its autosave attaches them. Attaching here would change the card's version under the open form, and the
+    form's next save would then be refused as someone else's."""
+    from django.template.loader import render_to_string
+
+    from tasks.services import TaskError, evidence_upload
+
+    if not form.is_valid():
+        errors = [str(error) for errors in form.errors.values() for error in errors]
+        return JsonResponse({"error": "Minh chứng chưa được lưu: " + " ".join(errors)})
+    entry = (
+        card.entries.filter(pk=form_id(request.POST.get("entry")) or 0).values_list("pk", flat=True).first()
+    )
+    if entry is None:
+        return JsonResponse({"error": "Không rõ tiêu chí để gắn minh chứng: hãy tải lại trang."})
+    data = form.cleaned_data
+    try:
+        stored = evidence_upload(
+            unit=card.unit, by=request.user, files=data["files"], doc_number=data["doc_number"],
+            doc_date=data["doc_date"], summary=data["summary"],
+        )  # fmt: skip
+    except TaskError as exc:
+        return JsonResponse({"error": str(exc)})
+    return JsonResponse(
+        {
+            "message": f"Đã tải lên {len(stored)} minh chứng.",
+            "evidence": [
+                {
+                    "id": ev.pk,
+                    "html": render_to_string(
+                        "kpi/_evidence_choice.html", {"ev": ev, "entry_pk": entry, "checked": True}
+                    ),
+                }
+                for ev in stored
+            ],
+        }
+    )

@@ -81,20 +81,87 @@ def self_assessment_month(request, month: str):
     )  # fmt: skip
 
 
+# The result choices as the self-assessment page offers them: large buttons, so the words are short; the
+# full label stays the button's accessible name. "Chưa chấm" is the starting state, not a choice to make.
+SHORT_RESULTS = {
+    "done": "Hoàn thành",
+    "late": "Chậm",
+    "partial": "Một phần",
+    "late_partial": "Chậm, một phần",
+    "not_done": "Không hoàn thành",
+    "not_applicable": "Không áp dụng",
+}
+
+
+def _wants_json(request) -> bool:
+    """The page's own scripts (autosave, background upload) ask with this header and get JSON back; a plain
+    form post gets the page or a redirect, so everything works without JavaScript."""
+    return request.headers.get("X-Requested-With") == "fetch"
+
+
+def _upload_per_entry(request, card, entries, inputs) -> int:
+    """Files chosen under a criterion (`file-<pk>`) are stored for the unit and attached to that criterion by
+    the same save: without JavaScript, "Lưu nháp" uploads and keeps everything typed in one step."""
+    from tasks.services import evidence_upload
+
+    stored = 0
+    for entry in entries:
+        files = [f for f in request.FILES.getlist(f"file-{entry.pk}") if f]
+        if not files or entry.criterion_id is None or entry.criterion.code not in inputs:
+            continue
+        new = evidence_upload(unit=card.unit, by=request.user, files=files)
+        given = inputs[entry.criterion.code]
+        given.evidence_ids = [*given.evidence_ids, *(ev.pk for ev in new)]
+        stored += len(new)
+    return stored
+
+
+def missing_before_submit(rows) -> list[str]:
+    """What keeps the card from being sent, criterion by criterion, from what the page shows (typed or
+    stored): the confirmation lists it. The services refuse the same things on submit (kpi.services)."""
+    from kpi.scoring import PARTIAL_RESULTS, Result
+    from kpi.services import TIMELINESS_CRITERION
+
+    missing = []
+    for row in rows:
+        entry = row["entry"]
+        if entry.criterion_id is None or entry.na_by_rubric:
+            continue
+        result = row["result"]
+        if result == Result.NOT_ASSESSED:
+            if entry.criterion.code != TIMELINESS_CRITERION:  # proposed by the system on submission
+                missing.append(f"{entry.key}: chưa chấm")
+        elif result == Result.NOT_APPLICABLE:
+            if not (row["na_reason"] or "").strip():
+                missing.append(f"{entry.key}: thiếu lý do không áp dụng")
+        else:
+            if result in PARTIAL_RESULTS and not str(row["ratio"]).strip():
+                missing.append(f"{entry.key}: thiếu tỷ lệ đạt")
+            if not row["attached_evidence"] and not (row["note"] or "").strip():
+                missing.append(f"{entry.key}: chưa có minh chứng")
+    return missing
+
+
 @role_required(*EVERYONE)
 def scorecard_page(request, pk: int):
-    from kpi.entry_forms import form_version, read_inputs
+    from django.http import JsonResponse
+
+    from kpi.entry_forms import form_version, preview, read_inputs
     from kpi.models import LockedError
-    from kpi.scoring import Rank, Result
+    from kpi.scoring import Rank, Result, ScoringError
     from kpi.selectors import criterion_work, ordered_entries, score_entries
     from kpi.services import WorkflowError, scorecard_submit, scorecard_update_entries
-    from tasks.forms import EvidenceForm
+    from plans.formatting import vn_decimal
+    from tasks.services import TaskError
 
     card = get_scorecard_or_404(request.user, pk)
     actions = card_actions(request.user, card)
     editable = "save" in actions
     entries = ordered_entries(card, with_evidence=True)
     posted = request.POST if request.method == "POST" and editable else None
+    if request.method == "POST" and not editable and _wants_json(request):
+        return JsonResponse({"error": f"Phiếu đang “{card.get_state_display()}”: không sửa được."})
+    typed = None  # what was typed, when a save was refused: the page scores and shows that, not the store
     if posted is not None:
         inputs, problems = read_inputs(entries, posted, review=False)
         version = form_version(posted)
@@ -104,25 +171,42 @@ def scorecard_page(request, pk: int):
             if problems:
                 raise WorkflowError(" ".join(problems))
             with transaction.atomic():  # a refused submit keeps nothing of its save: the page keeps it
+                uploaded = _upload_per_entry(request, card, entries, inputs)
                 card = scorecard_update_entries(
                     scorecard=card, by=request.user, entries=inputs, version=version
                 )
                 if "submit" in posted:
                     scorecard_submit(scorecard=card, by=request.user)
+            if _wants_json(request):
+                saved_at = timezone.localtime()
+                return JsonResponse({"version": card.version, "saved": f"Đã tự lưu lúc {saved_at:%H:%M}"})
             if "submit" in posted:
                 messages.success(request, f"Đã nộp phiếu tháng {card.month:%m/%Y}.")
             else:
-                messages.success(request, "Đã lưu nháp.")
+                messages.success(
+                    request, "Đã lưu nháp." + (f" Đã lưu {uploaded} minh chứng." if uploaded else "")
+                )
             return redirect("scorecard", pk=card.pk)
-        except (WorkflowError, LockedError) as exc:
+        except (WorkflowError, LockedError, TaskError) as exc:
+            if _wants_json(request):
+                return JsonResponse({"error": str(exc)})
             messages.error(request, str(exc))  # nothing was written: the form keeps what was typed
             card.refresh_from_db()
-    score = score_entries(card.rubric, entries)
+            if not problems:
+                typed = inputs
+    score = None
+    if typed is not None:
+        try:
+            score = preview(card, entries, typed, review=False)
+        except ScoringError:
+            score = None
+    if score is None:
+        score = score_entries(card.rubric, entries)
     work = criterion_work(card.rubric, card.unit, card.month)
     own_evidence = list(card.unit.evidence.filter(deleted_at__isnull=True).order_by("-uploaded_at")[:200])
-    attached = {e.pk: {ev.pk for ev in e.evidence.all()} for e in entries}
+    by_pk = {ev.pk: ev for ev in own_evidence}
     items = {item.key: item for item in score.items}
-    groups = []
+    groups, all_rows = [], []
     for group in card.rubric.groups.order_by("order"):
         rows = []
         for entry in (e for e in entries if e.group_id == group.pk):
@@ -131,31 +215,49 @@ def scorecard_page(request, pk: int):
                 # After a refused save the form shows what was typed, not what is stored.
                 return posted.get(f"{name}-{pk}", default) if posted else default
 
+            stored_evidence = [ev for ev in entry.evidence.all() if ev.deleted_at is None]
+            if posted:
+                chosen = {int(v) for v in posted.getlist(f"ev-{entry.pk}") if v.isdecimal() and v.isascii()}
+                attached = [by_pk[i] for i in chosen if i in by_pk]
+            else:
+                attached = stored_evidence
+            attached_ids = {ev.pk for ev in attached}
             rows.append({
                 "entry": entry, "item": items[str(entry.pk)],
                 "result": value("result", entry.result),
                 "ratio": value("ratio", f"{entry.ratio * 100:.0f}" if entry.ratio is not None else ""),
                 "comment": value("comment", entry.comment), "note": value("note", entry.evidence_note),
                 "na_reason": value("na", entry.na_reason),
-                "attached": {int(v) for v in posted.getlist(f"ev-{entry.pk}") if v.isdecimal() and v.isascii()}
-                if posted else attached[entry.pk],
+                "attached_evidence": attached,
+                "other_evidence": [ev for ev in own_evidence if ev.pk not in attached_ids],
                 "work": work.get(entry.criterion_id, []) if entry.criterion_id else [],
             })  # fmt: skip
         groups.append((group, rows))
+        all_rows.extend(rows)
     newest = card.plan.rubrics.order_by("-version").first()
+    # 7.1 may stay "Chưa chấm": the system proposes it on submission, so it is not counted as left to do.
+    counted = [
+        r
+        for r in all_rows
+        if r["entry"].criterion_id and not r["entry"].na_by_rubric and r["entry"].criterion.code != "7.1"
+    ]
     return TemplateResponse(
         request,
         "kpi/scorecard.html",
         {
             "card": card, "editable": editable, "actions": actions,
             "buttons": actions & {"review", "return", "approve", "reopen"}, "groups": groups, "score": score,
-            "evidence": own_evidence, "results": Result.choices,
+            "results": [(v, SHORT_RESULTS[v], label) for v, label in Result.choices if v in SHORT_RESULTS],
             "rank": Rank(score.rank).label if score.rank else score.rank_label,
+            "total": vn_decimal(score.total) if score.total is not None else "—",
+            "rank_note": "" if score.unassessed else (Rank(score.rank).label if score.rank else score.rank_label),
+            "unassessed": sum(1 for r in counted if r["result"] == Result.NOT_ASSESSED),
+            "missing": missing_before_submit(all_rows) if editable else [],
             "deadline": submission_deadline(card.rubric, card.month),
             "opens": submission_opens(card.rubric, card.month),
             "newer_rubric": newest if "move_rubric" in actions and newest.pk != card.rubric_id else None,
             "transitions": card.transitions.select_related("by").order_by("at"),
-            "upload_form": EvidenceForm(prefix="e") if "attach_evidence" in actions else None,
+            "can_attach": "attach_evidence" in actions,
         },
     )  # fmt: skip
 
