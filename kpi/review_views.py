@@ -95,8 +95,7 @@ def review(request, pk: int):
             )
             if "done" in posted:
                 scorecard_review(scorecard=card, by=request.user, reason=posted.get("note", ""))
-                messages.success(request, f"Đã thẩm định phiếu của {card.unit.name}.")
-                return redirect("scorecard", pk=card.pk)
+                return _after_review(request, card)
             messages.success(request, "Đã lưu điểm thẩm định.")
             return redirect("review", pk=card.pk)
         except (WorkflowError, LockedError) as exc:
@@ -130,6 +129,22 @@ def review(request, pk: int):
             "rank": Rank(score.rank).label if score.rank else score.rank_label,
         },
     )  # fmt: skip
+
+
+def _after_review(request, card):
+    """On to the next card of the month still waiting for review (the reviewer works through a list), or
+    back to the month's queue when none is left."""
+    waiting = [
+        row.card
+        for row in review_queue(request.user, card.month, today=timezone.localdate())
+        if row.state == State.SUBMITTED and row.card.pk != card.pk
+    ]
+    done = f"Đã thẩm định phiếu của {card.unit.name}."
+    if waiting:
+        messages.success(request, f"{done} Phiếu tiếp theo chờ thẩm định: {waiting[0].unit.name}.")
+        return redirect("review", pk=waiting[0].pk)
+    messages.success(request, f"{done} Không còn phiếu nào chờ thẩm định trong tháng {card.month:%m/%Y}.")
+    return redirect(reverse("review_queue") + f"?month={card.month:%Y-%m}")
 
 
 # The buttons of a card's page: action (a row of kpi.access.CARD_ACTIONS) -> (service, needs a reason, message).
