@@ -13,34 +13,136 @@ from kpi.services import months_offered, scorecard_get_or_create, submission_dea
 from plans.access import EVERYONE, UNIT_STAFF, profile_of, role_required
 from tasks.selectors import BUCKETS, my_work
 
+HOME_STATUSES = [
+    ("week", "Cần làm tuần này"),  # overdue, or due in the next seven days
+    ("this_month", "Đến hạn tháng này"),
+    ("soon", "Sắp đến hạn"),
+    ("ongoing", "Đang thực hiện"),
+    ("done", "Đã hoàn thành"),
+]
+
+
+def task_label(task) -> str:
+    """The task's line: the documents often number the content itself ("1.1. Các tồn tại…"), and then the
+    code in front would number it twice."""
+    import re
+
+    title = task.title
+    if re.match(r"^\s*[0-9IVXivx]+(\.[0-9]+)*\.?\s", title):
+        return title
+    return f"{task.code.rstrip('.')}. {title}"
+
+
+def plan_label(plan) -> str:
+    """A plan as people name it: its number and a short title (a draft has no number yet)."""
+    title = plan.title if len(plan.title) <= 70 else plan.title[:67].rsplit(" ", 1)[0] + "…"
+    return f"{plan.number or 'Dự thảo'} — {title}"
+
+
+def _home_tasks(unit, today, request):
+    """The unit's tasks in the home page's sections, filtered as asked (plan, status, group, words), each task
+    once: a sub-task the unit also has is shown under its appendix row, not as a second item."""
+    from datetime import timedelta
+
+    from plans.text import strip_diacritics
+
+    def fold(text):  # a search typed without diacritics still finds the task
+        return strip_diacritics(text).lower()
+
+    buckets = my_work(unit, today)
+    week_end = today + timedelta(days=7)
+    placed = []  # (section, task, role, status)
+    for key, _ in BUCKETS:
+        for task, role, status in buckets[key]:
+            section = key
+            if key == "overdue" or (key != "done" and status.due and status.due <= week_end):
+                section = "week"
+            placed.append((section, task, role, status))
+    plans = sorted({t.plan for _, t, _, _ in placed}, key=lambda p: (p.number or "~", p.code))
+    groups = sorted({t.group for _, t, _, _ in placed if t.group_id}, key=lambda g: (g.plan_id, g.order))
+    chosen = {
+        "plan": request.GET.get("plan", ""), "status": request.GET.get("status", ""),
+        "group": request.GET.get("group", ""), "q": request.GET.get("q", "").strip(),
+    }  # fmt: skip
+    words = fold(chosen["q"]).split()
+    shown = [
+        row
+        for row in placed
+        if (not chosen["plan"] or str(row[1].plan_id) == chosen["plan"])
+        and (not chosen["status"] or row[0] == chosen["status"])
+        and (not chosen["group"] or str(row[1].group_id) == chosen["group"])
+        and all(w in fold(f"{row[1].code} {row[1].content}") for w in words)
+    ]
+    ids = {task.pk for _, task, _, _ in shown}
+    children: dict[int, list] = {}
+    for row in shown:
+        if row[1].parent_id in ids:
+            children.setdefault(row[1].parent_id, []).append(row)
+    sections = []
+    for key, label in HOME_STATUSES:
+        items = [
+            {"task": task, "role": role, "status": status, "label": task_label(task),
+             "subtasks": [{"task": c[1], "status": c[3], "label": task_label(c[1])}
+                          for c in children.get(task.pk, [])]}
+            for section, task, role, status in shown
+            if section == key and task.parent_id not in ids
+        ]  # fmt: skip
+        if items:  # an empty section is not shown at all
+            sections.append((key, label, items))
+    return {
+        "sections": sections, "chosen": chosen, "filtered": any(chosen.values()),
+        "plans": [(p.pk, plan_label(p)) for p in plans],
+        "groups": [(g.pk, f"{g.code}. {g.title}"[:80]) for g in groups],
+        "statuses": HOME_STATUSES, "task_count": len(placed),
+    }  # fmt: skip
+
 
 @role_required(*EVERYONE)
 def home(request):
-    """Việc của tôi: the tasks of the user's unit by urgency, and the unit's KPI cards to send."""
+    """Việc của tôi: what needs action this week first (returned cards, cards to send, overdue and near
+    tasks), then the unit's other tasks by urgency, filterable; and every month's card with its result."""
     profile = profile_of(request.user)
     today = timezone.localdate()
     if profile is None:
         return TemplateResponse(request, "kpi/home.html", {"profile": None})
     unit = profile.unit
-    buckets = my_work(unit, today)
     months = [previous_month(today.replace(day=1)), today.replace(day=1)]
-    cards = []
+    to_send = []  # this month and last: the cards to start or send
+    rubrics = []
     for rubric in unit.rubrics.select_related("plan").order_by("plan_id", "-version"):
-        if any(r.plan_id == rubric.plan_id for r, _, _ in cards):
+        if any(r.plan_id == rubric.plan_id for r in rubrics):
             continue  # the newest version of each plan's rubric
+        rubrics.append(rubric)
+    history = list(
+        Scorecard.objects.filter(unit=unit, plan__in=[r.plan_id for r in rubrics]).order_by("-month")
+    )
+    by_month = {(c.plan_id, c.month): c for c in history}
+    for rubric in rubrics:
         offered = months_offered(rubric, today)
         for month in (m for m in months if m in offered):
-            card = Scorecard.objects.filter(unit=unit, month=month, rubric__plan=rubric.plan).first()
-            cards.append((rubric, month, card))
+            card = by_month.get((rubric.plan_id, month))
+            if card is None or card.state == Scorecard.State.DRAFT:
+                to_send.append((month, card, submission_deadline(rubric, month)))
+    returned = {t.scorecard_id for t in _returned(history)}
     return TemplateResponse(
         request,
         "kpi/home.html",
         {
-            "profile": profile, "unit": unit, "today": today,
-            "buckets": [(key, label, buckets[key]) for key, label in BUCKETS],
-            "cards": [(r, m, c, submission_deadline(r, m)) for r, m, c in cards],
+            "profile": profile, "unit": unit, "today": today, "to_send": to_send,
+            "returned": returned, "history": history, **_home_tasks(unit, today, request),
         },
     )  # fmt: skip
+
+
+def _returned(cards):
+    """The last transition of each draft card that went back to the unit (Trả lại, or Mở lại then Trả lại)."""
+    from kpi.models import Transition
+
+    drafts = [c.pk for c in cards if c.state == Scorecard.State.DRAFT]
+    last = {}
+    for t in Transition.objects.filter(scorecard__in=drafts).order_by("at"):
+        last[t.scorecard_id] = t
+    return [t for t in last.values() if t.from_state != Scorecard.State.DRAFT]
 
 
 def _month_for_unit(profile, month: str):
