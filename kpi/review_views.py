@@ -95,8 +95,7 @@ def review(request, pk: int):
             )
             if "done" in posted:
                 scorecard_review(scorecard=card, by=request.user, reason=posted.get("note", ""))
-                messages.success(request, f"Đã thẩm định phiếu của {card.unit.name}.")
-                return redirect("scorecard", pk=card.pk)
+                return _after_review(request, card)
             messages.success(request, "Đã lưu điểm thẩm định.")
             return redirect("review", pk=card.pk)
         except (WorkflowError, LockedError) as exc:
@@ -130,6 +129,22 @@ def review(request, pk: int):
             "rank": Rank(score.rank).label if score.rank else score.rank_label,
         },
     )  # fmt: skip
+
+
+def _after_review(request, card):
+    """On to the next card of the month still waiting for review (the reviewer works through a list), or
+    back to the month's queue when none is left."""
+    waiting = [
+        row.card
+        for row in review_queue(request.user, card.month, today=timezone.localdate())
+        if row.state == State.SUBMITTED and row.card.pk != card.pk
+    ]
+    done = f"Đã thẩm định phiếu của {card.unit.name}."
+    if waiting:
+        messages.success(request, f"{done} Phiếu tiếp theo chờ thẩm định: {waiting[0].unit.name}.")
+        return redirect("review", pk=waiting[0].pk)
+    messages.success(request, f"{done} Không còn phiếu nào chờ thẩm định trong tháng {card.month:%m/%Y}.")
+    return redirect(reverse("review_queue") + f"?month={card.month:%Y-%m}")
 
 
 # The buttons of a card's page: action (a row of kpi.access.CARD_ACTIONS) -> (service, needs a reason, message).
@@ -223,6 +238,10 @@ def score_preview(request, pk: int):
         {
             "total": vn_decimal(result.total) if result.total is not None else "—",
             "rank": Rank(result.rank).label if result.rank else result.rank_label,
+            # Beside "còn N tiêu chí chưa chấm" the rank says nothing new until every criterion is chosen.
+            "rank_note": ""
+            if result.unassessed
+            else (Rank(result.rank).label if result.rank else result.rank_label),
             "applicable": vn_decimal(result.applicable),
             "items": {
                 item.key: vn_decimal(round2(item.achieved)) if item.applicable else "—"
@@ -245,6 +264,8 @@ def evidence_for_card(request, pk: int):
         raise PermissionDenied
     form = EvidenceForm(request.POST, request.FILES, prefix="e")
     back = redirect("scorecard", pk=card.pk)
+    if request.headers.get("X-Requested-With") == "fetch":
+        return _evidence_in_background(request, card, form)
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
@@ -273,3 +294,44 @@ def evidence_for_card(request, pk: int):
     if entry is not None:
         return redirect(reverse("scorecard", args=[card.pk]) + f"#tieu-chi-{entry.pk}")
     return back
+
+
+def _evidence_in_background(request, card, form):
+    """The self-assessment page's upload under a criterion, sent by its script while the officer goes on
+    typing: the files are stored for the unit and described back; the page ticks them under the criterion and
+    its autosave attaches them. Attaching here would change the card's version under the open form, and the
+    form's next save would then be refused as someone else's."""
+    from django.template.loader import render_to_string
+
+    from tasks.services import TaskError, evidence_upload
+
+    if not form.is_valid():
+        errors = [str(error) for errors in form.errors.values() for error in errors]
+        return JsonResponse({"error": "Minh chứng chưa được lưu: " + " ".join(errors)})
+    entry = (
+        card.entries.filter(pk=form_id(request.POST.get("entry")) or 0).values_list("pk", flat=True).first()
+    )
+    if entry is None:
+        return JsonResponse({"error": "Không rõ tiêu chí để gắn minh chứng: hãy tải lại trang."})
+    data = form.cleaned_data
+    try:
+        stored = evidence_upload(
+            unit=card.unit, by=request.user, files=data["files"], doc_number=data["doc_number"],
+            doc_date=data["doc_date"], summary=data["summary"],
+        )  # fmt: skip
+    except TaskError as exc:
+        return JsonResponse({"error": str(exc)})
+    return JsonResponse(
+        {
+            "message": f"Đã tải lên {len(stored)} minh chứng.",
+            "evidence": [
+                {
+                    "id": ev.pk,
+                    "html": render_to_string(
+                        "kpi/_evidence_choice.html", {"ev": ev, "entry_pk": entry, "checked": True}
+                    ),
+                }
+                for ev in stored
+            ],
+        }
+    )

@@ -52,7 +52,7 @@ from plans.models import (
 )
 from plans.seed import parse_date, parse_decimal
 from plans.text import normalize_name
-from plans.units import SEPARATOR
+from plans.units import STRONG, WEAK
 from tasks.deadlines import Kind, Schedule, due_dates, parse_deadline, period_of
 from tasks.models import Evidence, Task, TaskGroup, TaskProgress
 from tasks.seed import SEED_DIR, read_toml, reading_order
@@ -244,7 +244,9 @@ class CellResolver:
     def resolve(self, cell: str) -> tuple[list[OrgUnit], list[str]]:
         found: list[OrgUnit] = []
         unresolved: list[str] = []
-        for piece in SEPARATOR.split(cell or ""):
+        # The generated cells are plain lists: split where the import splits (bullets, ";", "/", lines, then
+        # commas and "và"), without its known-name search, since every name here is one of our own.
+        for piece in (p for strong in STRONG.split(cell or "") for p in WEAK.split(strong)):
             piece = piece.strip(" .\t")
             if not piece:
                 continue

@@ -3,6 +3,7 @@ Makefile, never downloaded) against the live test server."""
 
 import os
 import shutil
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -73,6 +74,12 @@ def message(page) -> str:
     return page.locator("ul.messages").inner_text()
 
 
+def submit(page):
+    """ "Nộp phiếu…" opens the confirmation (what is missing, what sending means); its button sends."""
+    page.click("summary:has-text('Nộp phiếu')")
+    page.click("button[name=submit]")
+
+
 def test_it_carries_a_month_from_the_officer_to_the_leader(browser, flow, live_server, people, tmp_path):
     from kpi.models import Scorecard
     from tasks.models import Evidence
@@ -100,15 +107,17 @@ def test_it_carries_a_month_from_the_officer_to_the_leader(browser, flow, live_s
     settle(card, by=people.alice, keep=["1.1"])
     alice.reload()
     with alice.expect_response(lambda r: "tinh-diem" in r.url):
-        alice.select_option(f"#result-{e11.pk}", "done")
+        alice.locator(f"#tieu-chi-{e11.pk} label.choice:has-text('Hoàn thành')").first.click()
     # 1.1 done (3,75) of 1.1 and 7.1 still "Chưa chấm" (2,50): 60,00.
     alice.wait_for_function("document.querySelector('[data-total]').textContent.trim() === '60,00'")
     assert card.entries.get(pk=e11.pk).result == "not_assessed"  # a preview, not a save
-    alice.click(f"#tieu-chi-{e11.pk} summary")  # the unit's evidence, folded under each criterion
+    alice.click(
+        f"#tieu-chi-{e11.pk} summary:has-text('Chọn có sẵn')"
+    )  # the unit's files, under the criterion
     # Each change asks for a preview; wait for it so that the save below is the only request in flight.
     with alice.expect_response(lambda r: "tinh-diem" in r.url):
         alice.locator(f"input[name=ev-{e11.pk}][value='{evidence.pk}']").check()
-    alice.click("button[name=submit]")
+    submit(alice)
     assert "Đã nộp phiếu tháng 03/2026." in message(alice)
     card.refresh_from_db()
     assert card.state == Scorecard.State.SUBMITTED
@@ -128,15 +137,17 @@ def test_it_carries_a_month_from_the_officer_to_the_leader(browser, flow, live_s
     bob.click(f"a[href='{reverse('review', args=[card.pk])}']")
     assert "Thẩm định: Phòng Văn hóa - Xã hội" in bob.inner_text("h1")
     bob.fill("#return-reason", "Bổ sung số văn bản vào nhận xét")
+    bob.once("dialog", lambda dialog: dialog.accept())  # "Trả lại" asks first
     bob.click("button:has-text('Trả lại đơn vị')")
     assert "Đã trả lại phiếu cho đơn vị." in message(bob)
 
     # …the officer sends it again…
     alice.goto(url + reverse("scorecard", args=[card.pk]))
     assert "Bổ sung số văn bản vào nhận xét" in alice.content()
+    alice.click(f"#tieu-chi-{e11.pk} summary:has-text('Ghi chú')")
     with alice.expect_response(lambda r: "tinh-diem" in r.url):
         alice.fill(f"#comment-{e11.pk}", "Biên bản 15/BB-VHXH")
-    alice.click("button[name=submit]")
+    submit(alice)
     assert "Đã nộp phiếu" in message(alice)
 
     # …and the reviewer confirms the review.
@@ -151,6 +162,7 @@ def test_it_carries_a_month_from_the_officer_to_the_leader(browser, flow, live_s
     charlie = sign_in(browser, live_server, "charlie", width=1280)
     charlie.goto(url + reverse("review_queue") + "?month=2026-03&state=reviewed")
     charlie.check(f"input[name=card][value='{card.pk}']")
+    charlie.once("dialog", lambda dialog: dialog.accept())
     charlie.click("button:has-text('Phê duyệt các phiếu đã chọn')")
     assert "Đã phê duyệt 1 phiếu." in message(charlie)
     card.refresh_from_db()
@@ -203,3 +215,119 @@ def test_the_browser_reports_no_policy_violation_on_the_main_pages(browser, flow
         )
     assert alice.title() != "injected"
     assert CSP_ERRORS[id(alice)] and "script-src" in CSP_ERRORS[id(alice)][0]
+
+
+@pytest.fixture
+def seeded(db, live_server, settings, tmp_path):
+    """The seeded ward (its real 25-criterion rubric) with an officer, a reviewer and a leader."""
+    from kpi.seed import load_seed_data
+    from plans.models import OrgUnit
+    from tests.factories import UserFactory, UserProfileFactory
+
+    settings.MEDIA_ROOT = tmp_path
+    load_seed_data()
+    made = {}
+    for name, code, role, full in [("ha", "LB-VHXH", "officer", ("Nguyễn Thu", "Hà")),
+                                   ("tham", "LB-VHXH", "reviewer", ("Phạm Thị", "Thẩm")),
+                                   ("lanh", "LB", "leader", ("Lê Minh", "Lãnh"))]:  # fmt: skip
+        user = UserFactory(username=name, first_name=full[0], last_name=full[1])
+        UserProfileFactory(user=user, unit=OrgUnit.objects.get(code=code), role=role)
+        made[name] = user
+    return made
+
+
+def test_an_officer_fills_the_whole_month_with_one_thumb(browser, seeded, live_server, tmp_path):
+    from kpi.models import Scorecard
+    from kpi.scoring import Result
+    from kpi.services import scorecard_review
+    from tests.kpi_helpers import accept_not_applicable
+
+    url = live_server.url
+    ha = sign_in(browser, live_server, "ha")
+    ha.goto(url + reverse("self_assessment", args=["2026-03"]))
+    ha.click("button:has-text('Lập phiếu tháng 03/2026')")
+    card = Scorecard.objects.get()
+    entries = sorted(card.entries.select_related("criterion", "group"),
+                     key=lambda e: (e.group.order, e.criterion.order))  # fmt: skip
+    assert len(entries) == 25
+    # Nothing expanded: the whole month fits in less than 5,000 px on a 375 px phone.
+    height = ha.evaluate("document.documentElement.scrollHeight")
+    assert height < 5000, height
+    # The ratio and the N/A reason are not shown until their result is chosen.
+    first = entries[0]
+    assert not ha.is_visible(f"#ratio-{first.pk}") and not ha.is_visible(f"#na-{first.pk}")
+
+    def choose(entry, label):
+        ha.locator(f"#tieu-chi-{entry.pk} label.choice").filter(has_text=label).first.click()
+
+    with_files = entries[:4]
+    for entry in with_files:
+        choose(entry, "Hoàn thành")
+    # Something typed, then a file attached under another criterion: the upload happens in the background
+    # and the typed text is still there (and saved by the autosave), with no reload.
+    choose(entries[4], "Một phần")
+    assert ha.is_visible(f"#ratio-{entries[4].pk}")
+    ha.fill(f"#ratio-{entries[4].pk}", "60")
+    for index, entry in enumerate([*with_files, entries[4]]):
+        upload = tmp_path / f"bien-ban-{index}.pdf"
+        upload.write_bytes(PDF + str(index).encode())  # different content: different files
+        with ha.expect_response(lambda r: "minh-chung" in r.url):
+            ha.set_input_files(f"input[name=file-{entry.pk}]", str(upload))
+        ha.wait_for_function(
+            f"document.querySelector('[data-upload-status=\"{entry.pk}\"]').textContent.startsWith('Đã tải lên')"
+        )
+        assert ha.locator(f"#tieu-chi-{entry.pk} .attached input[name=ev-{entry.pk}]:checked").count() == 1
+    assert ha.input_value(f"#ratio-{entries[4].pk}") == "60"
+    # Every other criterion: "Không áp dụng", its reason asked in place.
+    rest = entries[5:-1]
+    for entry in rest:
+        choose(entry, "Không áp dụng")
+        ha.fill(f"#na-{entry.pk}", "Trong tháng không phát sinh.")
+    assert ha.locator("details[open]").count() == 0  # no panel opened for any of it
+    # The total and what is left stay in view while scrolling.
+    ha.locator(f"#tieu-chi-{rest[0].pk}").scroll_into_view_if_needed()
+    assert ha.is_visible("#submitbar [data-total]")
+    ha.wait_for_function("document.querySelector('[data-unassessed]').textContent.trim() === '1'")
+    # Submit asks first and lists what is still missing: the last criterion.
+    ha.click("summary:has-text('Nộp phiếu')")
+    last = entries[-1]
+    assert f"{last.key}: chưa chấm" in ha.inner_text("[data-missing]")
+    choose(last, "Không áp dụng")
+    ha.fill(f"#na-{last.pk}", "Không có kiến nghị trong tháng.")
+    ha.wait_for_function("document.querySelector('[data-missing]').textContent.includes('Đã chấm đủ')")
+    # The draft saved itself: nothing is lost when the page is opened again.
+    ha.wait_for_function(
+        "document.querySelector('[data-autosave-status]').textContent.startsWith('Đã tự lưu')"
+    )
+    ha.wait_for_timeout(3000)  # the last change's autosave (2.5 s after it)
+    ha.wait_for_function("!document.querySelector('[data-autosave-status]').textContent.startsWith('Đang')")
+    card.refresh_from_db()
+    stored = {e.pk: e for e in card.entries.prefetch_related("evidence")}
+    assert stored[entries[4].pk].result == Result.PARTIAL and stored[entries[4].pk].ratio == Decimal("0.6")
+    assert all(stored[e.pk].evidence.count() == 1 for e in [*with_files, entries[4]])
+    assert stored[last.pk].na_reason == "Không có kiến nghị trong tháng."
+    ha.reload()
+    assert ha.input_value(f"#ratio-{entries[4].pk}") == "60"
+    submit(ha)
+    assert "Đã nộp phiếu tháng 03/2026." in message(ha)
+    # Sent, the officer still sees every criterion's evidence.
+    assert ha.locator("ul.evidence li").count() == 5
+
+    card.refresh_from_db()
+    card = accept_not_applicable(card, by=seeded["tham"])
+    scorecard_review(scorecard=card, by=seeded["tham"])
+    # The leader approves from the card itself, with the evidence and the N/A reasons in front of them.
+    lanh = sign_in(browser, live_server, "lanh")
+    lanh.goto(url + reverse("scorecard", args=[card.pk]))
+    page = lanh.content()
+    assert "bien-ban-0.pdf" in page and "Trong tháng không phát sinh." in page
+    assert lanh.locator("ul.evidence li").count() == 5
+    asked = []
+    lanh.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    lanh.click("button:has-text('Phê duyệt phiếu')")
+    assert "Phê duyệt phiếu tháng 03/2026" in asked[0]
+    card.refresh_from_db()
+    assert card.state == Scorecard.State.REVIEWED  # dismissed: nothing happened
+    lanh.once("dialog", lambda dialog: dialog.accept())
+    lanh.click("button:has-text('Phê duyệt phiếu')")
+    assert "Đã phê duyệt phiếu." in message(lanh)

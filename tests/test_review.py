@@ -168,9 +168,13 @@ def test_it_requires_a_reason_where_the_reviewed_points_differ(world, rubric, pe
     # 1.1 3.75 + 1.2 0 + 2.1 4.5 + 7.1 (proposed on time) 2.5 = 10.75 of 3.75 + 3.75 + 5 + 2.5 = 15.
     assert card.total == Decimal("71.67")
 
+    other = submitted(world.police, rubric, None)  # sent by the system: no officer of the police here
     response = client.post(url, {**review_form(card), "done": "1", "note": "Đạt"})
     card.refresh_from_db()
-    assert response.status_code == 302 and response.url == reverse("scorecard", args=[card.pk])
+    # On to the next card waiting for review; after the last one, back to the month's queue.
+    assert response.status_code == 302 and response.url == reverse("review", args=[other.pk])
+    last = client.post(reverse("review", args=[other.pk]), {**review_form(other), "done": "1"})
+    assert last.url == reverse("review_queue") + "?month=2026-03"
     assert card.state == State.REVIEWED and card.reviewed_by == people.bob
     # Once reviewed, the review page sends the reviewer back to the card.
     assert client.get(url).status_code == 302

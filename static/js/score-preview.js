@@ -14,6 +14,9 @@
     if (data.error) { return; }
     document.querySelectorAll("[data-total]").forEach(function (el) { el.textContent = data.total; });
     document.querySelectorAll("[data-rank]").forEach(function (el) { el.textContent = data.rank; });
+    document.querySelectorAll("[data-rank-note]").forEach(function (el) {
+      el.textContent = data.rank_note ? "(" + data.rank_note + ")" : "";
+    });
     document.querySelectorAll("[data-applicable]").forEach(function (el) { el.textContent = data.applicable; });
     Object.keys(data.items).forEach(function (key) {
       var el = document.querySelector('[data-achieved="' + key + '"]');
