@@ -24,6 +24,7 @@ def test_the_officer_sees_a_returned_card_from_the_bell(browser, world, rubric, 
     bob = sign_in(browser, live_server, "bob", width=1200)
     bob.goto(live_server.url + reverse("scorecard", args=[card.pk]))
     bob.fill("#return-reason", REASON)
+    bob.once("dialog", lambda dialog: dialog.accept())  # "Trả lại" asks first
     bob.click("button:has-text('Trả lại đơn vị')")
     assert "Đã trả lại phiếu cho đơn vị." in bob.locator("ul.messages").inner_text()
     bob.context.close()
