@@ -16,6 +16,7 @@ from kpi.scoring import Rank, Result, round2
 from kpi.selectors import latest_rubrics, month_rates, month_summary, score_entries
 from plans.formatting import vn_decimal
 from plans.models import DocumentProfile, IndicatorValue, OrgUnit, Plan
+from reports.explanation import Explanation, explain
 from reports.rounding import PrintedPoints, printed_points
 from tasks.deadlines import quarter_end
 from tasks.models import Evidence
@@ -25,9 +26,23 @@ from tasks.status import Status, plan_start, status_at
 RANKS = [Rank.EXCELLENT, Rank.GOOD, Rank.PASS, Rank.FAIL]
 
 
+STATE, PARTY = DocumentProfile.Format.STATE, DocumentProfile.Format.PARTY
+BLANK_NUMBER = "\u00a0" * 7  # the văn thư writes the number in by hand when the document is registered
+
+
+def official_date(day: date | None) -> str:
+    """ "ngày 05 tháng 4 năm 2026": both NĐ 30/2020 (Phụ lục I, mục II.5) and HD 36-HD/VPTW put a zero before
+    a day below 10 and before months 1 and 2 only, so that a date cannot be altered by hand."""
+    if day is None:
+        return "ngày … tháng … năm …"
+    month = f"{day.month:02d}" if day.month <= 2 else str(day.month)
+    return f"ngày {day.day:02d} tháng {month} năm {day.year}"
+
+
 @dataclass
 class Issuer:
-    """The header and signature of an official document (NĐ 30/2020), from a DocumentProfile."""
+    """The header and signature of an official document, from the issuing body's DocumentProfile, in the
+    body's format: a State body's (NĐ 30/2020) or a Party body's (HD 36-HD/VPTW); docs/reports.md."""
 
     parent_line: str
     name_line: str
@@ -37,25 +52,80 @@ class Issuer:
     signer_title: str
     signer_name: str
     recipients: list[str]
+    doc_format: str = STATE
+    number: str = ""  # given when the document is registered; blank leaves the space for the văn thư
+    unit: OrgUnit | None = None
 
     @classmethod
     def for_ward(cls, ward: OrgUnit | None) -> Issuer:
-        profiles = DocumentProfile.objects.select_related("unit")
+        """The body that issues the ward's KPI reports (the profile marked so, usually Phòng VH-XH)."""
+        profiles = DocumentProfile.objects.select_related("unit", "signer_user")
         profile = profiles.filter(unit__ward=ward, issues_reports=True).first() if ward else None
         profile = profile or (profiles.filter(unit__ward=ward).first() if ward else None)
         if profile is None:
             # No profile yet: the ward's own name, and a blank signature block to fill by hand.
             name = (ward.name if ward else "").upper()
             place = ward.name.removeprefix("Phường ").removeprefix("phường ") if ward else ""
-            return cls("", name, place, "BC", "", "", "", ["Lưu: VT."])
+            return cls("", name, place, "BC", "", "", "", ["Lưu: VT."], unit=ward)
         return cls.from_profile(profile)
+
+    @classmethod
+    def for_body(cls, unit: OrgUnit) -> Issuer:
+        """The profile of a body or, failing that, of the nearest body above it that has one: a plan of the
+        Ban Thường vụ Đảng ủy is reported on in the Đảng ủy's name. Without any, the ward's report issuer."""
+        ancestors = [unit.path.rsplit("/", depth)[0] for depth in range(unit.path.count("/") + 1)]
+        profiles = {
+            p.unit.path: p
+            for p in DocumentProfile.objects.select_related("unit", "signer_user").filter(
+                unit__path__in=ancestors
+            )
+        }
+        for path in ancestors:
+            if path in profiles:
+                return cls.from_profile(profiles[path])
+        return cls.for_ward(unit.ward or unit)
 
     @classmethod
     def from_profile(cls, profile: DocumentProfile) -> Issuer:
         return cls(
             profile.parent_line, profile.name_line, profile.place, profile.symbol, profile.signer_authority,
-            profile.signer_title, profile.signer_name, profile.recipient_lines,
+            profile.signer_title, profile.signer_full_name, profile.recipient_lines, profile.doc_format,
+            unit=profile.unit,
         )  # fmt: skip
+
+    @property
+    def is_party(self) -> bool:
+        return self.doc_format == PARTY
+
+    @property
+    def number_line(self) -> str:
+        """NĐ 30/2020: "Số: 12/BC-VHXH". HD 36-HD/VPTW: "Số 12-BC/ĐU", no colon and a hyphen before the type."""
+        number = self.number.strip() or BLANK_NUMBER
+        return f"Số {number}-{self.symbol}" if self.is_party else f"Số: {number}/{self.symbol}"
+
+    def dated_line(self, day: date | None) -> str:
+        return f"{self.place}, {official_date(day)}"
+
+
+class IssuerError(ValueError):
+    """A body asked to issue a document that it cannot issue; the message is for the user, in Vietnamese."""
+
+
+def issuer_of(unit: OrgUnit | None, number: str = "", *, default: Issuer) -> Issuer:
+    """The issuer a report is printed for: the body asked for (it must have its own profile), or the
+    report's default; with the number it was registered under, if any."""
+    if unit is None:
+        issuer = default
+    else:
+        profile = DocumentProfile.objects.select_related("unit", "signer_user").filter(unit=unit).first()
+        if profile is None:
+            raise IssuerError(
+                f"{unit.name} chưa có “Thông tin ban hành văn bản” (trang quản trị), nên chưa ban hành được "
+                "báo cáo."
+            )
+        issuer = Issuer.from_profile(profile)
+    issuer.number = number or ""
+    return issuer
 
 
 NO_FULL_NAME = "(chưa khai báo họ tên)"
@@ -207,6 +277,7 @@ class ScorecardDocument:
     approver: str | None
     is_draft: bool
     dated: date
+    explanation: Explanation | None = None
 
     @property
     def applicable(self) -> Decimal:
@@ -231,7 +302,7 @@ def _card_entries(card: Scorecard) -> list[ScoreEntry]:
     )
 
 
-def scorecard_document(card: Scorecard) -> ScorecardDocument:
+def scorecard_document(card: Scorecard, issuer: Issuer | None = None) -> ScorecardDocument:
     """Everything the card was judged on, in a fixed number of queries whatever its evidence."""
     card = Scorecard.objects.select_related(
         "unit__ward", "rubric__plan", "reviewed_by__profile__unit", "approved_by__profile__unit"
@@ -280,6 +351,7 @@ def scorecard_document(card: Scorecard) -> ScorecardDocument:
         if is_draft:  # the claim is the card as it stands: printed by the same rule as the points achieved
             block.self_points = block.points
     approved = card.is_locked
+    explanation = explain(card, entries, items, score, printed, rubric_groups, approved=approved)
     # The leader's snapshot is the official figure; but a card the engine gives no rank (results still to
     # choose, too little applying) never prints one.
     rank = ((card.approved_rank or None) if approved else score.rank) if score.rank else None
@@ -287,7 +359,7 @@ def scorecard_document(card: Scorecard) -> ScorecardDocument:
         card=card,
         unit=card.unit,
         month=card.month,
-        issuer=Issuer.for_ward(card.unit.ward),
+        issuer=issuer or Issuer.for_ward(card.unit.ward),
         groups=list(groups.values()),
         printed=printed,
         self_total=sum((g.self_points for g in groups.values()), Decimal("0")),
@@ -300,6 +372,7 @@ def scorecard_document(card: Scorecard) -> ScorecardDocument:
         dated=timezone.localtime(card.approved_at).date()
         if approved and card.approved_at
         else timezone.localdate(),
+        explanation=explanation,
     )
 
 
@@ -364,12 +437,12 @@ def _lines(rubric, month: date, units=None) -> list[SummaryLine]:
     return lines
 
 
-def ward_summary(ward: OrgUnit, month: date) -> WardSummary:
+def ward_summary(ward: OrgUnit, month: date, issuer: Issuer | None = None) -> WardSummary:
     blocks = []
     for rubric in latest_rubrics(ward=ward):
         groups = list(rubric.groups.order_by("order").values_list("code", flat=True))
         blocks.append((rubric, _lines(rubric, month), month_rates(rubric, month), groups))
-    return WardSummary(ward, month, Issuer.for_ward(ward), blocks, timezone.localdate())
+    return WardSummary(ward, month, issuer or Issuer.for_ward(ward), blocks, timezone.localdate())
 
 
 @dataclass
@@ -452,7 +525,9 @@ def indicator_line(indicator, value: IndicatorValue | None) -> IndicatorLine:
     )  # fmt: skip
 
 
-def quarter_report(plan: Plan, year: int, quarter: int, *, today: date | None = None) -> QuarterReport:
+def quarter_report(
+    plan: Plan, year: int, quarter: int, *, today: date | None = None, issuer: Issuer | None = None
+) -> QuarterReport:
     today = today or timezone.localdate()
     end = quarter_end(year, quarter)
     at = min(end, today)
@@ -491,6 +566,6 @@ def quarter_report(plan: Plan, year: int, quarter: int, *, today: date | None = 
             for line in _lines(rubric, month):
                 kpi_rows.setdefault(line.unit.pk, (line.unit, [None, None, None]))[1][index] = line
     return QuarterReport(
-        plan, year, quarter, at, Issuer.for_ward(ward), lines, indicators, months,
+        plan, year, quarter, at, issuer or Issuer.for_body(plan.issuer), lines, indicators, months,
         sorted(kpi_rows.values(), key=lambda item: item[0].path), today,
     )  # fmt: skip

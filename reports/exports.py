@@ -14,9 +14,11 @@ from kpi.scoring import Rank, round2
 from plans.formatting import vn_date
 from plans.xlsx import write_text
 from reports.documents import (
+    Issuer,
     QuarterReport,
     ScorecardDocument,
     WardSummary,
+    issuer_of,
     quarter_report,
     scorecard_document,
     ward_summary,
@@ -46,6 +48,22 @@ class Exporter:
 
     def render(self, form_data: dict) -> tuple[str, str, bytes]:
         raise NotImplementedError
+
+
+def issuer_for(form_data: dict, default) -> Issuer | None:
+    """The issuer asked for in form_data ("issuer": an OrgUnit with a profile; "number": the number the
+    document was registered under), or None for the report's own default. `default` builds that default when
+    only a number is given."""
+    unit, number = form_data.get("issuer"), form_data.get("number", "")
+    if unit is None and not number:
+        return None
+    return issuer_of(unit, number, default=default() if unit is None else None)
+
+
+def pdf_context(doc, **extra) -> dict:
+    """What every document template reads: the document, its issuer, and the place-and-date line."""
+    return {"doc": doc, "issuer": doc.issuer, "dated": doc.dated, "dated_line": doc.issuer.dated_line(doc.dated),
+            **extra}  # fmt: skip
 
 
 def _slug(text: str) -> str:
@@ -198,9 +216,9 @@ class ScorecardPdf(Exporter):
     extension, mimetype = "pdf", PDF
 
     def render(self, form_data):
-        doc = scorecard_document(form_data["scorecard"])
-        data = render_pdf("reports/scorecard.html", {"doc": doc, "issuer": doc.issuer, "dated": doc.dated,
-                                                     "draft": doc.is_draft})  # fmt: skip
+        card = form_data["scorecard"]
+        doc = scorecard_document(card, issuer_for(form_data, lambda: Issuer.for_ward(card.unit.ward)))
+        data = render_pdf("reports/scorecard.html", pdf_context(doc, draft=doc.is_draft))
         return f"phieu-kpi-{doc.month:%Y-%m}-{_slug(doc.unit.code)}.pdf", PDF, data
 
 
@@ -228,8 +246,11 @@ class WardSummaryPdf(Exporter):
     extension, mimetype = "pdf", PDF
 
     def render(self, form_data):
-        doc: WardSummary = ward_summary(form_data["ward"], form_data["month"])
-        data = render_pdf("reports/ward_summary.html", {"doc": doc, "issuer": doc.issuer, "dated": doc.dated})
+        ward = form_data["ward"]
+        doc: WardSummary = ward_summary(
+            ward, form_data["month"], issuer_for(form_data, lambda: Issuer.for_ward(ward))
+        )
+        data = render_pdf("reports/ward_summary.html", pdf_context(doc))
         return f"tong-hop-kpi-{doc.month:%Y-%m}-{_slug(doc.ward.code)}.pdf", PDF, data
 
 
@@ -294,8 +315,10 @@ class QuarterReportPdf(Exporter):
     extension, mimetype = "pdf", PDF
 
     def render(self, form_data):
-        doc: QuarterReport = quarter_report(form_data["plan"], form_data["year"], form_data["quarter"])
-        data = render_pdf("reports/quarter.html", {"doc": doc, "issuer": doc.issuer, "dated": doc.dated})
+        plan = form_data["plan"]
+        issuer = issuer_for(form_data, lambda: Issuer.for_body(plan.issuer))
+        doc: QuarterReport = quarter_report(plan, form_data["year"], form_data["quarter"], issuer=issuer)
+        data = render_pdf("reports/quarter.html", pdf_context(doc))
         return f"bao-cao-tien-do-{doc.year}-q{doc.quarter}-{_slug(doc.plan.code)}.pdf", PDF, data
 
 
