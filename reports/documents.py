@@ -209,6 +209,10 @@ class CriterionLine:
     review_differs: bool  # the reviewed points are not the unit's own
     review_reason: str
     comment: str
+    # From the "Giải trình điểm" (reports.explanation): how the result became the points, and what else the
+    # line changed (the denominator, the unit's claim).
+    rule: str = ""
+    effects: list[str] = field(default_factory=list)
 
     @property
     def result_label(self) -> str:
@@ -259,6 +263,7 @@ class GroupBlock:
     applicable: Decimal = Decimal("0")
     self_points: Decimal = Decimal("0")
     points: Decimal = Decimal("0")  # as printed: the groups add up to the printed points achieved
+    sum_line: str = ""  # the group's points from its lines, as the engine adds them
 
 
 @dataclass
@@ -352,6 +357,11 @@ def scorecard_document(card: Scorecard, issuer: Issuer | None = None) -> Scoreca
             block.self_points = block.points
     approved = card.is_locked
     explanation = explain(card, entries, items, score, printed, rubric_groups, approved=approved)
+    for group in explanation.groups:
+        block = groups[group.code]
+        block.sum_line = group.sum_line
+        for line, explained in zip(block.lines, group.lines, strict=True):
+            line.rule, line.effects = explained.rule, explained.effects
     # The leader's snapshot is the official figure; but a card the engine gives no rank (results still to
     # choose, too little applying) never prints one.
     rank = ((card.approved_rank or None) if approved else score.rank) if score.rank else None

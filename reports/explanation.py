@@ -40,26 +40,18 @@ def exact(value: Decimal) -> str:
     return vn_decimal(four, places) + ("…" if four != value else "")
 
 
-def _sentence(text: str) -> str:
-    """Typed text closed by exactly one full stop, however the person ended it."""
-    text = text.strip()
-    return text if text.endswith((".", "!", "?", "…")) else f"{text}."
-
-
 def percent(ratio: Decimal) -> str:
     return f"{vn_decimal(ratio * 100, 0 if (ratio * 100) == (ratio * 100).to_integral() else 1)}%"
 
 
 @dataclass
 class ExplainLine:
+    key: str  # the entry's key in the engine (its pk)
     code: str
-    name: str
-    result: str  # the result's label, as judged
-    evidence: list[str]  # what was listed as evidence: files, links, the unit's note
-    rule: str  # how the result becomes points, with the numbers
+    rule: str  # how the result becomes points, with the factor, ratio or date that decided it
     points: Decimal | None  # the points achieved (unrounded); None when the criterion did not apply
     possible: Decimal  # the points it is worth this month (zero when it did not apply)
-    notes: list[str] = field(default_factory=list)  # N/A reasons, the reviewer's changes
+    effects: list[str] = field(default_factory=list)  # on the denominator, from ad-hoc sharing, the review
 
     @property
     def points_text(self) -> str:
@@ -176,51 +168,33 @@ def explain(card, entries, items: dict[str, ItemScore], score: Score, printed, r
     adhoc_groups = {e.group_id for e in entries if e.is_adhoc}
     for entry in entries:
         item = items[str(entry.pk)]
-        criterion = entry.criterion
-        code = criterion.code if criterion else "Đột xuất"
-        evidence = [
-            (e.url if not e.file and e.url else (e.original_name or e.file.name.rsplit("/")[-1]))
-            + (f" (số {e.doc_number})" if e.doc_number else "")
-            for e in entry.evidence.all()
-        ]
-        if entry.evidence_note:
-            evidence.append(f"Ghi chú: {entry.evidence_note}")
-        notes = []
+        code = entry.criterion.code if entry.criterion else "Đột xuất"
+        effects = []
         if entry.result == Result.NOT_APPLICABLE:
             not_applicable.append((code, entry.points))
-            source = "theo bộ tiêu chí" if entry.na_by_rubric else (
-                "đơn vị nêu; thẩm định đã chấp nhận" if entry.na_accepted else "đơn vị nêu; thẩm định chưa chấp nhận"
-            )  # fmt: skip
-            notes.append(
-                f"Không áp dụng ({source}): {_sentence(entry.na_reason)} Điểm áp dụng giảm {exact(entry.points)}."
-            )
+            effects.append(f"Điểm áp dụng giảm {exact(entry.points)}.")
         if entry.group_id in adhoc_groups and item.applicable and item.possible != entry.points:
-            notes.append(
+            effects.append(
                 f"Nhóm có nhiệm vụ đột xuất: {vn_decimal(groups[entry.group.code].possible)} điểm của nhóm "
                 f"chia theo trọng số, dòng này {exact(item.possible)} điểm."
             )
         if card.state != card.State.DRAFT and item.applicable:
             claimed = entry.self_points
             if claimed is not None and round2(item.achieved) != claimed:
-                notes.append(
-                    f"Đơn vị tự chấm {vn_decimal(claimed)}; sau thẩm định {vn_decimal(round2(item.achieved))}. "
-                    f"Lý do thẩm định: {_sentence(entry.review_reason or '(không ghi lý do)')}"
+                # The reason itself is in the remarks column beside it (CriterionLine.notes).
+                effects.append(
+                    f"Đơn vị tự chấm {vn_decimal(claimed)}; sau thẩm định {vn_decimal(round2(item.achieved))}."
                 )
-            elif entry.review_reason:
-                notes.append(f"Lý do thẩm định: {_sentence(entry.review_reason)}")
         groups[entry.group.code].lines.append(
             ExplainLine(
+                key=str(entry.pk),
                 code=code,
-                name=criterion.name if criterion else entry.adhoc_title,
-                result=Result(entry.result).label
-                + (f" ({percent(entry.ratio)})" if entry.ratio is not None and entry.result in PARTIAL_RESULTS else ""),
-                evidence=evidence,
                 rule=_rule(entry, item, policy, submitted),
                 points=item.achieved if item.applicable else None,
                 possible=item.possible,
-                notes=notes,
+                effects=effects,
             )
-        )  # fmt: skip
+        )
     total_exact = score.achieved / score.applicable * HUNDRED if score.applicable else None
     return Explanation(
         groups=list(groups.values()),
@@ -242,7 +216,7 @@ def _rank_rule(score: Score, policy: Policy) -> str:
         f"{vn_decimal(policy.pass_from)} là Không hoàn thành"
     )
     if score.rank:
-        return f"Xếp loại theo tổng điểm đã làm tròn ({bands}): {score.rank_label}."
+        return f"theo tổng điểm đã làm tròn ({bands}): {score.rank_label}."
     if score.low_applicability:
         return (
             f"Điểm áp dụng {vn_decimal(score.applicable)} dưới {vn_decimal(policy.min_applicable_percent, 0)}% "
