@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -16,6 +17,7 @@ from kpi.scoring import Rank, Result, round2
 from kpi.selectors import latest_rubrics, month_rates, month_summary, score_entries
 from plans.formatting import vn_decimal
 from plans.models import DocumentProfile, IndicatorValue, OrgUnit, Plan
+from plans.units import UnitDirectory
 from reports.explanation import Explanation, explain
 from reports.rounding import PrintedPoints, printed_points
 from tasks.deadlines import quarter_end
@@ -24,6 +26,7 @@ from tasks.selectors import plan_tasks
 from tasks.status import Status, plan_start, status_at
 
 RANKS = [Rank.EXCELLENT, Rank.GOOD, Rank.PASS, Rank.FAIL]
+NO_CARD = "Chưa có phiếu"
 
 
 STATE, PARTY = DocumentProfile.Format.STATE, DocumentProfile.Format.PARTY
@@ -398,6 +401,7 @@ class SummaryLine:
     achieved: Decimal | None = None
     applicable: Decimal | None = None
     score_rank_label: str = ""  # what a card the engine gives no rank prints instead
+    place: int | None = None  # by total, ties sharing a place (1, 2, 2, 4) as on the dashboard
 
     @property
     def change(self) -> Decimal | None:
@@ -415,11 +419,30 @@ class WardSummary:
     issuer: Issuer
     blocks: list[tuple[object, list[SummaryLine], object, list]]  # (rubric, lines, rates, group codes)
     dated: date
+    legend: dict[int, list[tuple[str, str, Decimal]]] = field(default_factory=dict)  # rubric pk -> groups
 
     @property
     def rank_counts(self) -> dict[str, int]:
-        counts = Counter(line.rank for _, lines, _, _ in self.blocks for line in lines if line.rank)
-        return {Rank(rank).label: counts.get(rank, 0) for rank in RANKS}
+        """Cards by rank, then the cards with no rank (results still to choose, too little applying) and the
+        units with no card, so that the counts add up to the units listed."""
+        lines = [line for _, lines, _, _ in self.blocks for line in lines]
+        counts = Counter(line.rank for line in lines if line.rank)
+        result = {Rank(rank).label: counts.get(rank, 0) for rank in RANKS}
+        result["Chưa xếp loại"] = sum(1 for line in lines if line.state != NO_CARD and not line.rank)
+        result[NO_CARD] = sum(1 for line in lines if line.state == NO_CARD)
+        return result
+
+
+def rank_places(lines: list[SummaryLine]) -> list[SummaryLine]:
+    """The lines by total, highest first, with standard competition places (1, 2, 2, 4: the dashboard's
+    rule, reports.dashboard._positions); lines without a total follow, unplaced, in the tree's order."""
+    scored = sorted((line for line in lines if line.total is not None), key=lambda line: -line.total)
+    last, place = None, 0
+    for index, line in enumerate(scored, start=1):
+        if line.total != last:
+            place, last = index, line.total
+        line.place = place
+    return scored + [line for line in lines if line.total is None]
 
 
 def _lines(rubric, month: date, units=None) -> list[SummaryLine]:
@@ -432,7 +455,7 @@ def _lines(rubric, month: date, units=None) -> list[SummaryLine]:
         lines.append(
             SummaryLine(
                 unit=row.unit,
-                state=row.card.get_state_display() if row.card else "Chưa có phiếu",
+                state=row.card.get_state_display() if row.card else NO_CARD,
                 total=row.official_total,
                 # Never a rank for a card the engine gives none (see scorecard_document).
                 rank=row.official_rank if row.score and row.score.rank else None,
@@ -448,11 +471,47 @@ def _lines(rubric, month: date, units=None) -> list[SummaryLine]:
 
 
 def ward_summary(ward: OrgUnit, month: date, issuer: Issuer | None = None) -> WardSummary:
-    blocks = []
+    blocks, legend = [], {}
     for rubric in latest_rubrics(ward=ward):
-        groups = list(rubric.groups.order_by("order").values_list("code", flat=True))
-        blocks.append((rubric, _lines(rubric, month), month_rates(rubric, month), groups))
-    return WardSummary(ward, month, issuer or Issuer.for_ward(ward), blocks, timezone.localdate())
+        groups = list(rubric.groups.order_by("order"))
+        legend[rubric.pk] = [(g.code, g.name, g.max_points) for g in groups]
+        lines = rank_places(_lines(rubric, month))
+        blocks.append((rubric, lines, month_rates(rubric, month), [g.code for g in groups]))
+    return WardSummary(ward, month, issuer or Issuer.for_ward(ward), blocks, timezone.localdate(), legend)
+
+
+def group_label(group) -> str:
+    """ "Nhóm 1. Công tác lãnh đạo…" once, whether the plan codes its groups "1", "I" or "NHÓM 1"."""
+    if group is None:
+        return "(không nhóm)"
+    code = re.sub(r"(?i)^nh[óo]m\s*", "", group.code.strip()).strip(" .")
+    title = group.title.strip()
+    return f"Nhóm {code}. {title[:1]}{title[1:].lower()}" if title.isupper() else f"Nhóm {code}. {title}"
+
+
+FOLD_FROM = 4  # a cell names at most three units; beyond that, the first two and a count
+
+
+def lead_names(text: str, units: list, directory) -> list[str]:
+    """The lead units as a reader wants them in a table: a collective as its phrase with a count ("Các
+    trường (6)"), each other unit by name. The phrase is the plan's own (`lead_text`), resolved as the import
+    resolved it; units linked by hand beyond the text follow by name."""
+    names, seen = [], set()
+    if text:
+        for match in directory.resolve(text).matches:
+            if match.collective and len(match.units) > 1:
+                names.append(f"{match.text[:1].upper()}{match.text[1:]} ({len(match.units)})")
+            else:
+                names += [u.name for u in match.units if u.pk not in seen]
+            seen.update(u.pk for u in match.units)
+    return names + [u.name for u in units if u.pk not in seen]
+
+
+def folded(names: list[str]) -> str:
+    """A long list folded: "UBND phường; Công an phường và 5 đơn vị khác"."""
+    if len(names) >= FOLD_FROM:
+        return f"{names[0]}; {names[1]} và {len(names) - 2} đơn vị khác"
+    return "; ".join(names)
 
 
 @dataclass
@@ -469,6 +528,11 @@ class TaskLine:
     days_late: int
     deliverable: str
     delivered: str  # the last progress note: what was reported done or delivered
+    lead_names: list[str] = field(default_factory=list)  # collectives as "Các trường (6)"
+
+    @property
+    def leads_folded(self) -> str:
+        return folded(self.lead_names)
 
 
 @dataclass
@@ -480,6 +544,7 @@ class IndicatorLine:
     measured_on: date | None
     met: bool | None
     progress: Decimal | None
+    milestone: str = ""  # "từ 85 (2025) đến ≥ 95% năm 2030": the path the target is measured on
 
 
 @dataclass
@@ -516,8 +581,17 @@ class QuarterReport:
         return self.counts_by(lambda t: [t.group or "(không nhóm)"])
 
     @property
+    def task_groups(self) -> list[tuple[str, list[TaskLine]]]:
+        """The tasks under their group's title, printed once, in the plan's order."""
+        grouped: dict[str, list[TaskLine]] = {}
+        for task in self.tasks:
+            grouped.setdefault(task.group or "(không nhóm)", []).append(task)
+        return list(grouped.items())
+
+    @property
     def by_lead(self):
-        return sorted(self.counts_by(lambda t: t.leads or ["(chưa xác định)"]), key=lambda item: item[0])
+        # By the names the plan gives (a collective once, with its count), not by each school it covers.
+        return sorted(self.counts_by(lambda t: t.lead_names or ["(chưa xác định)"]), key=lambda item: item[0])
 
     @property
     def overdue(self) -> list[TaskLine]:
@@ -529,9 +603,15 @@ def indicator_line(indicator, value: IndicatorValue | None) -> IndicatorLine:
     progress = None
     if value is not None and indicator.comparator == "gte" and indicator.target_value:
         progress = min(value.value / indicator.target_value * 100, Decimal("100"))
+    milestone = f"năm {indicator.target_year}" if indicator.target_year else ""
+    if indicator.baseline_value is not None:
+        start = f"từ {vn_decimal(indicator.baseline_value, 1)}" + (
+            f" (năm {indicator.baseline_year})" if indicator.baseline_year else ""
+        )
+        milestone = f"{start}; mục tiêu {milestone}".strip("; ") if milestone else start
     return IndicatorLine(
         indicator.code, indicator.text, indicator.target_display, value.value if value else None,
-        value.measured_on if value else None, met, progress,
+        value.measured_on if value else None, met, progress, milestone,
     )  # fmt: skip
 
 
@@ -543,6 +623,7 @@ def quarter_report(
     at = min(end, today)
     since = plan_start(plan)
     lines = []
+    directory = UnitDirectory(plan.issuer.ward)
     for task in plan_tasks(plan):
         schedule = task.parsed_schedule()
         records = list(task.progress.all())
@@ -552,8 +633,9 @@ def quarter_report(
             TaskLine(
                 code=task.code,
                 title=task.title,
-                group=task.group.code if task.group else "",
+                group=group_label(task.group) if task.group else "",
                 leads=[u.name for u in task.lead_units.all()],
+                lead_names=lead_names(task.lead_text, list(task.lead_units.all()), directory),
                 deadline=task.deadline_text,
                 due=status.due,
                 status=status.status,
