@@ -120,7 +120,8 @@ def measure(label, func, repeat=1, memory=True):
         func()
         peak = f"   peak Python memory {tracemalloc.get_traced_memory()[1] / 2**20:7.1f} MiB"
         tracemalloc.stop()
-    print(f"{label:<58} {elapsed:8.2f} s{peak}")
+    # The machine is shared: the load average beside each figure says how much of it this run had.
+    print(f"{label:<58} {elapsed:8.2f} s{peak}   load {os.getloadavg()[0]:.1f}")
     return result
 
 
@@ -136,13 +137,13 @@ def bench_bundle(ward):
         f"{'bundle: data + HTML of ' + str(len(documents)) + ' documents':<58} {time.perf_counter() - start:8.2f} s"
     )
     htmls = [html for _, html in documents]
-    measure(f"WeasyPrint alone, the same {len(htmls)} HTML documents, serial", lambda: [html_to_pdf(h) for h in htmls],
-            memory=False)  # fmt: skip
-    measure("ward bundle ZIP, 1 worker (data + HTML + PDF + ZIP)", lambda: ward_bundle(ward, MONTH, workers=1),
-            memory=False)  # fmt: skip
     workers = default_workers()
     data = measure(f"ward bundle ZIP, {workers} workers (data + HTML + PDF + ZIP)",
                    lambda: ward_bundle(ward, MONTH, workers=workers), memory=False)  # fmt: skip
+    measure("ward bundle ZIP, 1 worker (data + HTML + PDF + ZIP)", lambda: ward_bundle(ward, MONTH, workers=1),
+            memory=False)  # fmt: skip
+    measure(f"WeasyPrint alone, the same {len(htmls)} HTML documents, serial", lambda: [html_to_pdf(h) for h in htmls],
+            memory=False)  # fmt: skip
     print(f"bundle ZIP {len(data) / 2**20:.1f} MiB, {len(documents)} PDFs")
 
 

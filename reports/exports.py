@@ -11,6 +11,7 @@ from io import BytesIO
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from kpi.scoring import Rank, round2
 from plans.formatting import vn_date
@@ -115,7 +116,7 @@ class Sheet:
         for col, width in enumerate(self.widths, start=1):
             sheet.column_dimensions[get_column_letter(col)].width = width
         sheet.page_setup.orientation = "landscape"
-        sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+        sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4  # a streamed sheet lacks the constant
         sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
         sheet.sheet_properties.pageSetUpPr.fitToPage = True
         self.row = 0
@@ -447,7 +448,14 @@ class CityMonthXlsx(Exporter):
                     card, score, total = row.card, row.score, row.official_total
                     printed = printed_points(score).groups if score else {}
                     rank = (
-                        (Rank(row.official_rank).label if score.rank else score.rank_label) if score else ""
+                        # As the ward summary: the official rank where the engine gives one, else why none.
+                        (
+                            Rank(row.official_rank).label
+                            if score.rank and row.official_rank
+                            else score.rank_label
+                        )
+                        if score
+                        else ""
                     )
                     on_time = {True: "Đúng hạn", False: "Muộn", None: ""}[
                         card.submitted_on_time if card else None

@@ -355,3 +355,29 @@ def test_a_wards_month_is_one_zip_of_readable_pdfs(month, tmp_path):
                  "--workers", "1", stdout=out)  # fmt: skip
     assert "4 văn bản (tổng hợp và 3 phiếu)" in out.getvalue()
     assert zipfile.ZipFile(tmp_path / "b.zip").namelist() == names
+
+
+def test_a_streamed_workbook_keeps_filters_heights_and_types(month):
+    """Beyond STREAM_FROM_UNITS units (and for the city) sheets are written row by row: the same rules hold."""
+    from openpyxl import Workbook
+
+    from reports.exports import Sheet, _save
+
+    book = Workbook(write_only=True)
+    table = Sheet(
+        book.create_sheet("Thử"), ["TIÊU ĐỀ"], [("STT", 6), ("Nội dung", 10), ("Ngày", 12)], stream=True
+    )
+    table.append([1, "Một đoạn chữ dài hơn độ rộng của cột\x0bxuống dòng\x01", date(2026, 3, 5)], border=True)
+    table.end_table()
+    sheet = load_workbook(BytesIO(_save(book)))["Thử"]
+    assert (sheet.cell(4, 1).value, sheet.cell(4, 1).number_format) == (1, "0")
+    assert sheet.cell(4, 2).value == "Một đoạn chữ dài hơn độ rộng của cột\nxuống dòng"
+    assert sheet.cell(4, 3).value == datetime(2026, 3, 5) and sheet.cell(4, 3).number_format == "dd/mm/yyyy"
+    assert sheet.row_dimensions[4].height > 45 and sheet.auto_filter.ref == "A3:C4"
+    assert sheet.print_title_rows == "$3:$3" and sheet.page_setup.fitToWidth == 1
+
+    city = load_workbook(
+        BytesIO(render("city_month_xlsx", city=OrgUnit.objects.get(code="HN"), month=date(2026, 3, 1))[2])
+    )
+    sheet = city.worksheets[0]
+    assert sheet.auto_filter.ref.startswith("A4:") and sheet.max_row > 4
