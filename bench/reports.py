@@ -1,5 +1,6 @@
-"""Benchmark the reports (issue "Reports"): one scorecard PDF against WeasyPrint alone on the same HTML, a
-60-unit ward bundle, and a city-size Excel month (126 wards × 60 units) from generated data, with peak memory.
+"""Benchmark the reports (issues "Reports" and 17): one scorecard PDF against WeasyPrint alone on the same
+HTML, a 60-unit ward bundle (reports.bundle) against WeasyPrint alone on the same 61 documents, and a city-size
+Excel month (126 wards × 60 units) from generated data, with peak memory.
 
     .venv/bin/python bench/reports.py            # SQLite, fresh temporary database
     DATABASE_URL=postgres://… .venv/bin/python bench/reports.py
@@ -38,7 +39,7 @@ from kpi.seed import load_seed_data  # noqa: E402
 from plans.models import OrgUnit  # noqa: E402
 from plans.text import normalize_name  # noqa: E402
 from reports.documents import scorecard_document  # noqa: E402
-from reports.exports import REGISTRY  # noqa: E402
+from reports.exports import REGISTRY, pdf_context  # noqa: E402
 from reports.pdf import html_to_pdf  # noqa: E402
 
 MONTH = date(2026, 3, 1)
@@ -119,8 +120,31 @@ def measure(label, func, repeat=1, memory=True):
         func()
         peak = f"   peak Python memory {tracemalloc.get_traced_memory()[1] / 2**20:7.1f} MiB"
         tracemalloc.stop()
-    print(f"{label:<58} {elapsed:8.2f} s{peak}")
+    # The machine is shared: the load average beside each figure says how much of it this run had.
+    print(f"{label:<58} {elapsed:8.2f} s{peak}   load {os.getloadavg()[0]:.1f}")
     return result
+
+
+def bench_bundle(ward):
+    """The ward's bundle (summary + 60 scorecards) against WeasyPrint alone on the very same 61 HTML
+    documents, one after the other in this process; then the bundle itself, with one worker and with the
+    default pool, end to end (data, HTML, PDF, ZIP)."""
+    from reports.bundle import bundle_documents, default_workers, ward_bundle
+
+    start = time.perf_counter()
+    documents = bundle_documents(ward, MONTH)
+    print(
+        f"{'bundle: data + HTML of ' + str(len(documents)) + ' documents':<58} {time.perf_counter() - start:8.2f} s"
+    )
+    htmls = [html for _, html in documents]
+    workers = default_workers()
+    data = measure(f"ward bundle ZIP, {workers} workers (data + HTML + PDF + ZIP)",
+                   lambda: ward_bundle(ward, MONTH, workers=workers), memory=False)  # fmt: skip
+    measure("ward bundle ZIP, 1 worker (data + HTML + PDF + ZIP)", lambda: ward_bundle(ward, MONTH, workers=1),
+            memory=False)  # fmt: skip
+    measure(f"WeasyPrint alone, the same {len(htmls)} HTML documents, serial", lambda: [html_to_pdf(h) for h in htmls],
+            memory=False)  # fmt: skip
+    print(f"bundle ZIP {len(data) / 2**20:.1f} MiB, {len(documents)} PDFs")
 
 
 def main():
@@ -136,31 +160,22 @@ def main():
 
     card = Scorecard.objects.filter(unit__code="GW000-U01").select_related("unit", "rubric__plan").get()
     doc = scorecard_document(card)
-    html = render_to_string(
-        "reports/scorecard.html",
-        {"doc": doc, "issuer": doc.issuer, "dated": doc.dated, "draft": doc.is_draft},
-    )
+    html = render_to_string("reports/scorecard.html", pdf_context(doc, draft=doc.is_draft))
     measure("one scorecard PDF, WeasyPrint alone on the same HTML", lambda: html_to_pdf(html), repeat=5)
     measure("one scorecard PDF, whole export (data + HTML + PDF)",
             lambda: REGISTRY["scorecard_pdf"]().render({"scorecard": card}), repeat=5)  # fmt: skip
 
     ward = OrgUnit.objects.get(code="GW000")
-    cards = list(Scorecard.objects.filter(unit__ward=ward).select_related("unit", "rubric__plan"))
-
-    def bundle():
-        for c in cards:
-            REGISTRY["scorecard_pdf"]().render({"scorecard": c})
-        REGISTRY["ward_summary_pdf"]().render({"ward": ward, "month": MONTH})
-        return REGISTRY["ward_summary_xlsx"]().render({"ward": ward, "month": MONTH})
-
     # The ward summary of a synthetic ward: its units belong to the 29-KH/ĐU rubric of phường Long Biên, so
-    # the ward summary is taken over Long Biên's rubric units in that ward.
+    # the summary is taken over that rubric's units in this ward.
     from reports import documents
 
     original = documents.latest_rubrics
     documents.latest_rubrics = lambda ward=None: [rubric]
-    measure(f"60-unit ward bundle: {len(cards)} scorecard PDFs + summary PDF + xlsx", bundle, memory=False)
-    documents.latest_rubrics = original
+    try:
+        bench_bundle(ward)
+    finally:
+        documents.latest_rubrics = original
 
     start = time.perf_counter()
     generate(125, 60, rubric, rng, first=1)

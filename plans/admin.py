@@ -132,10 +132,11 @@ class UnitAliasAdmin(ScopedAdmin, admin.ModelAdmin):
 
 @admin.register(DocumentProfile)
 class DocumentProfileAdmin(ScopedAdmin, admin.ModelAdmin):
-    list_display = ["name_line", "unit", "place", "symbol", "signer_title", "issues_reports"]
-    list_filter = ["issues_reports"]
+    list_display = ["name_line", "unit", "doc_format", "place", "symbol", "signer_title", "issues_reports"]
+    list_filter = ["doc_format", "issues_reports"]
     search_fields = ["name_line", "unit__name"]
     autocomplete_fields = ["unit"]
+    raw_id_fields = ["signer_user"]
 
 
 @admin.register(IndicatorValue)

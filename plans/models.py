@@ -365,24 +365,47 @@ class IndicatorValue(models.Model):
 
 
 class DocumentProfile(models.Model):
-    """How a unit signs official documents (NĐ 30/2020): the header lines, the place, the number symbol and
-    the signature block. Data, not code, so every ward prints its own."""
+    """How a unit signs official documents: which rules its documents follow (a State body's NĐ 30/2020, a
+    Party body's HD 36-HD/VPTW), the header lines, the place, the number symbol and the signature block. Data,
+    not code, so every ward prints its own (docs/reports.md)."""
+
+    class Format(models.TextChoices):
+        STATE = "state", "Văn bản hành chính (Nghị định 30/2020/NĐ-CP)"
+        PARTY = "party", "Văn bản của Đảng (Hướng dẫn 36-HD/VPTW)"
 
     unit = models.OneToOneField(
         OrgUnit, on_delete=models.CASCADE, related_name="document_profile", verbose_name="Đơn vị"
     )
+    doc_format = models.CharField(
+        "Thể thức văn bản", max_length=10, choices=Format.choices, default=Format.STATE,
+        help_text="Cơ quan Đảng (Đảng ủy, Ban Thường vụ, chi bộ) ban hành theo Hướng dẫn 36-HD/VPTW; UBND, "
+        "các phòng và đơn vị khác theo Nghị định 30/2020/NĐ-CP.",
+    )  # fmt: skip
     parent_line = models.CharField("Tên cơ quan chủ quản", max_length=255, blank=True,
-                                   help_text="Dòng trên của tiêu đề trái, ví dụ ỦY BAN NHÂN DÂN PHƯỜNG LONG BIÊN")  # fmt: skip
+                                   help_text="Dòng trên của tiêu đề trái, ví dụ ỦY BAN NHÂN DÂN PHƯỜNG LONG BIÊN "
+                                   "hoặc (văn bản của Đảng) ĐẢNG BỘ THÀNH PHỐ HÀ NỘI")  # fmt: skip
     name_line = models.CharField(
-        "Tên cơ quan ban hành", max_length=255, help_text="Ví dụ PHÒNG VĂN HÓA - XÃ HỘI"
-    )
+        "Tên cơ quan ban hành", max_length=255,
+        help_text="Ví dụ PHÒNG VĂN HÓA - XÃ HỘI hoặc ĐẢNG ỦY PHƯỜNG LONG BIÊN",
+    )  # fmt: skip
     place = models.CharField("Địa danh", max_length=100, help_text="Ví dụ Long Biên")
-    symbol = models.CharField("Ký hiệu báo cáo", max_length=40, help_text="Phần sau số: BC-VHXH")
+    symbol = models.CharField(
+        "Ký hiệu báo cáo", max_length=40,
+        help_text="Phần sau số: BC-VHXH (in “Số: 12/BC-VHXH”) hoặc, văn bản của Đảng, BC/ĐU (in “Số 12-BC/ĐU”)",
+    )  # fmt: skip
     signer_authority = models.CharField(
-        "Thẩm quyền ký", max_length=100, blank=True, help_text="TM., KT.… (nếu có)"
+        "Thẩm quyền ký", max_length=100, blank=True, help_text="TM., KT.… hoặc T/M BAN THƯỜNG VỤ (nếu có)"
     )
     signer_title = models.CharField("Chức vụ người ký", max_length=100)
-    signer_name = models.CharField("Họ tên người ký", max_length=100, blank=True)
+    signer_name = models.CharField(
+        "Họ tên người ký", max_length=100, blank=True,
+        help_text="Để trống thì lấy họ tên của tài khoản người ký dưới đây.",
+    )  # fmt: skip
+    signer_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name="Tài khoản người ký",
+        help_text="Người ký thường xuyên; họ tên in dưới chỗ ký khi ô “Họ tên người ký” để trống.",
+    )  # fmt: skip
     recipients = models.TextField("Nơi nhận", blank=True, help_text="Mỗi dòng một nơi nhận.")
     issues_reports = models.BooleanField(
         "Ban hành báo cáo KPI của phường", default=False,
@@ -399,6 +422,13 @@ class DocumentProfile(models.Model):
     @property
     def recipient_lines(self) -> list[str]:
         return [line.strip() for line in self.recipients.splitlines() if line.strip()]
+
+    @property
+    def signer_full_name(self) -> str:
+        """The name printed under the signing space: as typed, else the signer's account's full name."""
+        if self.signer_name.strip():
+            return self.signer_name.strip()
+        return self.signer_user.get_full_name().strip() if self.signer_user_id else ""
 
 
 class AuditEntry(models.Model):

@@ -98,8 +98,8 @@ def require_keys(entry: dict, allowed: set[str], required: set[str], where: str)
 UNIT_KEYS = {"code", "parent", "kind", "name", "short_name", "aliases", "demo", "school_level"}
 COLLECTIVE_KEYS = {"phrases", "kinds", "school_level"}
 PROFILE_KEYS = {
-    "unit", "parent_line", "name_line", "place", "symbol", "signer_authority", "signer_title", "signer_name",
-    "recipients", "issues_reports",
+    "unit", "doc_format", "parent_line", "name_line", "place", "symbol", "signer_authority", "signer_title",
+    "signer_name", "recipients", "issues_reports",
 }  # fmt: skip
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -16,6 +17,8 @@ from kpi.scoring import Rank, Result, round2
 from kpi.selectors import latest_rubrics, month_rates, month_summary, score_entries
 from plans.formatting import vn_decimal
 from plans.models import DocumentProfile, IndicatorValue, OrgUnit, Plan
+from plans.units import UnitDirectory
+from reports.explanation import Explanation, explain
 from reports.rounding import PrintedPoints, printed_points
 from tasks.deadlines import quarter_end
 from tasks.models import Evidence
@@ -23,11 +26,26 @@ from tasks.selectors import plan_tasks
 from tasks.status import Status, plan_start, status_at
 
 RANKS = [Rank.EXCELLENT, Rank.GOOD, Rank.PASS, Rank.FAIL]
+NO_CARD = "Chưa có phiếu"
+
+
+STATE, PARTY = DocumentProfile.Format.STATE, DocumentProfile.Format.PARTY
+BLANK_NUMBER = "\u00a0" * 7  # the văn thư writes the number in by hand when the document is registered
+
+
+def official_date(day: date | None) -> str:
+    """ "ngày 05 tháng 4 năm 2026": both NĐ 30/2020 (Phụ lục I, mục II.5) and HD 36-HD/VPTW put a zero before
+    a day below 10 and before months 1 and 2 only, so that a date cannot be altered by hand."""
+    if day is None:
+        return "ngày … tháng … năm …"
+    month = f"{day.month:02d}" if day.month <= 2 else str(day.month)
+    return f"ngày {day.day:02d} tháng {month} năm {day.year}"
 
 
 @dataclass
 class Issuer:
-    """The header and signature of an official document (NĐ 30/2020), from a DocumentProfile."""
+    """The header and signature of an official document, from the issuing body's DocumentProfile, in the
+    body's format: a State body's (NĐ 30/2020) or a Party body's (HD 36-HD/VPTW); docs/reports.md."""
 
     parent_line: str
     name_line: str
@@ -37,25 +55,80 @@ class Issuer:
     signer_title: str
     signer_name: str
     recipients: list[str]
+    doc_format: str = STATE
+    number: str = ""  # given when the document is registered; blank leaves the space for the văn thư
+    unit: OrgUnit | None = None
 
     @classmethod
     def for_ward(cls, ward: OrgUnit | None) -> Issuer:
-        profiles = DocumentProfile.objects.select_related("unit")
+        """The body that issues the ward's KPI reports (the profile marked so, usually Phòng VH-XH)."""
+        profiles = DocumentProfile.objects.select_related("unit", "signer_user")
         profile = profiles.filter(unit__ward=ward, issues_reports=True).first() if ward else None
         profile = profile or (profiles.filter(unit__ward=ward).first() if ward else None)
         if profile is None:
             # No profile yet: the ward's own name, and a blank signature block to fill by hand.
             name = (ward.name if ward else "").upper()
             place = ward.name.removeprefix("Phường ").removeprefix("phường ") if ward else ""
-            return cls("", name, place, "BC", "", "", "", ["Lưu: VT."])
+            return cls("", name, place, "BC", "", "", "", ["Lưu: VT."], unit=ward)
         return cls.from_profile(profile)
+
+    @classmethod
+    def for_body(cls, unit: OrgUnit) -> Issuer:
+        """The profile of a body or, failing that, of the nearest body above it that has one: a plan of the
+        Ban Thường vụ Đảng ủy is reported on in the Đảng ủy's name. Without any, the ward's report issuer."""
+        ancestors = [unit.path.rsplit("/", depth)[0] for depth in range(unit.path.count("/") + 1)]
+        profiles = {
+            p.unit.path: p
+            for p in DocumentProfile.objects.select_related("unit", "signer_user").filter(
+                unit__path__in=ancestors
+            )
+        }
+        for path in ancestors:
+            if path in profiles:
+                return cls.from_profile(profiles[path])
+        return cls.for_ward(unit.ward or unit)
 
     @classmethod
     def from_profile(cls, profile: DocumentProfile) -> Issuer:
         return cls(
             profile.parent_line, profile.name_line, profile.place, profile.symbol, profile.signer_authority,
-            profile.signer_title, profile.signer_name, profile.recipient_lines,
+            profile.signer_title, profile.signer_full_name, profile.recipient_lines, profile.doc_format,
+            unit=profile.unit,
         )  # fmt: skip
+
+    @property
+    def is_party(self) -> bool:
+        return self.doc_format == PARTY
+
+    @property
+    def number_line(self) -> str:
+        """NĐ 30/2020: "Số: 12/BC-VHXH". HD 36-HD/VPTW: "Số 12-BC/ĐU", no colon and a hyphen before the type."""
+        number = self.number.strip() or BLANK_NUMBER
+        return f"Số {number}-{self.symbol}" if self.is_party else f"Số: {number}/{self.symbol}"
+
+    def dated_line(self, day: date | None) -> str:
+        return f"{self.place}, {official_date(day)}"
+
+
+class IssuerError(ValueError):
+    """A body asked to issue a document that it cannot issue; the message is for the user, in Vietnamese."""
+
+
+def issuer_of(unit: OrgUnit | None, number: str = "", *, default: Issuer) -> Issuer:
+    """The issuer a report is printed for: the body asked for (it must have its own profile), or the
+    report's default; with the number it was registered under, if any."""
+    if unit is None:
+        issuer = default
+    else:
+        profile = DocumentProfile.objects.select_related("unit", "signer_user").filter(unit=unit).first()
+        if profile is None:
+            raise IssuerError(
+                f"{unit.name} chưa có “Thông tin ban hành văn bản” (trang quản trị), nên chưa ban hành được "
+                "báo cáo."
+            )
+        issuer = Issuer.from_profile(profile)
+    issuer.number = number or ""
+    return issuer
 
 
 NO_FULL_NAME = "(chưa khai báo họ tên)"
@@ -139,6 +212,10 @@ class CriterionLine:
     review_differs: bool  # the reviewed points are not the unit's own
     review_reason: str
     comment: str
+    # From the "Giải trình điểm" (reports.explanation): how the result became the points, and what else the
+    # line changed (the denominator, the unit's claim).
+    rule: str = ""
+    effects: list[str] = field(default_factory=list)
 
     @property
     def result_label(self) -> str:
@@ -189,6 +266,7 @@ class GroupBlock:
     applicable: Decimal = Decimal("0")
     self_points: Decimal = Decimal("0")
     points: Decimal = Decimal("0")  # as printed: the groups add up to the printed points achieved
+    sum_line: str = ""  # the group's points from its lines, as the engine adds them
 
 
 @dataclass
@@ -207,6 +285,7 @@ class ScorecardDocument:
     approver: str | None
     is_draft: bool
     dated: date
+    explanation: Explanation | None = None
 
     @property
     def applicable(self) -> Decimal:
@@ -231,7 +310,7 @@ def _card_entries(card: Scorecard) -> list[ScoreEntry]:
     )
 
 
-def scorecard_document(card: Scorecard) -> ScorecardDocument:
+def scorecard_document(card: Scorecard, issuer: Issuer | None = None) -> ScorecardDocument:
     """Everything the card was judged on, in a fixed number of queries whatever its evidence."""
     card = Scorecard.objects.select_related(
         "unit__ward", "rubric__plan", "reviewed_by__profile__unit", "approved_by__profile__unit"
@@ -280,6 +359,12 @@ def scorecard_document(card: Scorecard) -> ScorecardDocument:
         if is_draft:  # the claim is the card as it stands: printed by the same rule as the points achieved
             block.self_points = block.points
     approved = card.is_locked
+    explanation = explain(card, entries, items, score, printed, rubric_groups, approved=approved)
+    for group in explanation.groups:
+        block = groups[group.code]
+        block.sum_line = group.sum_line
+        for line, explained in zip(block.lines, group.lines, strict=True):
+            line.rule, line.effects = explained.rule, explained.effects
     # The leader's snapshot is the official figure; but a card the engine gives no rank (results still to
     # choose, too little applying) never prints one.
     rank = ((card.approved_rank or None) if approved else score.rank) if score.rank else None
@@ -287,7 +372,7 @@ def scorecard_document(card: Scorecard) -> ScorecardDocument:
         card=card,
         unit=card.unit,
         month=card.month,
-        issuer=Issuer.for_ward(card.unit.ward),
+        issuer=issuer or Issuer.for_ward(card.unit.ward),
         groups=list(groups.values()),
         printed=printed,
         self_total=sum((g.self_points for g in groups.values()), Decimal("0")),
@@ -300,6 +385,7 @@ def scorecard_document(card: Scorecard) -> ScorecardDocument:
         dated=timezone.localtime(card.approved_at).date()
         if approved and card.approved_at
         else timezone.localdate(),
+        explanation=explanation,
     )
 
 
@@ -315,6 +401,7 @@ class SummaryLine:
     achieved: Decimal | None = None
     applicable: Decimal | None = None
     score_rank_label: str = ""  # what a card the engine gives no rank prints instead
+    place: int | None = None  # by total, ties sharing a place (1, 2, 2, 4) as on the dashboard
 
     @property
     def change(self) -> Decimal | None:
@@ -332,11 +419,30 @@ class WardSummary:
     issuer: Issuer
     blocks: list[tuple[object, list[SummaryLine], object, list]]  # (rubric, lines, rates, group codes)
     dated: date
+    legend: dict[int, list[tuple[str, str, Decimal]]] = field(default_factory=dict)  # rubric pk -> groups
 
     @property
     def rank_counts(self) -> dict[str, int]:
-        counts = Counter(line.rank for _, lines, _, _ in self.blocks for line in lines if line.rank)
-        return {Rank(rank).label: counts.get(rank, 0) for rank in RANKS}
+        """Cards by rank, then the cards with no rank (results still to choose, too little applying) and the
+        units with no card, so that the counts add up to the units listed."""
+        lines = [line for _, lines, _, _ in self.blocks for line in lines]
+        counts = Counter(line.rank for line in lines if line.rank)
+        result = {Rank(rank).label: counts.get(rank, 0) for rank in RANKS}
+        result["Chưa xếp loại"] = sum(1 for line in lines if line.state != NO_CARD and not line.rank)
+        result[NO_CARD] = sum(1 for line in lines if line.state == NO_CARD)
+        return result
+
+
+def rank_places(lines: list[SummaryLine]) -> list[SummaryLine]:
+    """The lines by total, highest first, with standard competition places (1, 2, 2, 4: the dashboard's
+    rule, reports.dashboard._positions); lines without a total follow, unplaced, in the tree's order."""
+    scored = sorted((line for line in lines if line.total is not None), key=lambda line: -line.total)
+    last, place = None, 0
+    for index, line in enumerate(scored, start=1):
+        if line.total != last:
+            place, last = index, line.total
+        line.place = place
+    return scored + [line for line in lines if line.total is None]
 
 
 def _lines(rubric, month: date, units=None) -> list[SummaryLine]:
@@ -349,7 +455,7 @@ def _lines(rubric, month: date, units=None) -> list[SummaryLine]:
         lines.append(
             SummaryLine(
                 unit=row.unit,
-                state=row.card.get_state_display() if row.card else "Chưa có phiếu",
+                state=row.card.get_state_display() if row.card else NO_CARD,
                 total=row.official_total,
                 # Never a rank for a card the engine gives none (see scorecard_document).
                 rank=row.official_rank if row.score and row.score.rank else None,
@@ -364,12 +470,48 @@ def _lines(rubric, month: date, units=None) -> list[SummaryLine]:
     return lines
 
 
-def ward_summary(ward: OrgUnit, month: date) -> WardSummary:
-    blocks = []
+def ward_summary(ward: OrgUnit, month: date, issuer: Issuer | None = None) -> WardSummary:
+    blocks, legend = [], {}
     for rubric in latest_rubrics(ward=ward):
-        groups = list(rubric.groups.order_by("order").values_list("code", flat=True))
-        blocks.append((rubric, _lines(rubric, month), month_rates(rubric, month), groups))
-    return WardSummary(ward, month, Issuer.for_ward(ward), blocks, timezone.localdate())
+        groups = list(rubric.groups.order_by("order"))
+        legend[rubric.pk] = [(g.code, g.name, g.max_points) for g in groups]
+        lines = rank_places(_lines(rubric, month))
+        blocks.append((rubric, lines, month_rates(rubric, month), [g.code for g in groups]))
+    return WardSummary(ward, month, issuer or Issuer.for_ward(ward), blocks, timezone.localdate(), legend)
+
+
+def group_label(group) -> str:
+    """ "Nhóm 1. Công tác lãnh đạo…" once, whether the plan codes its groups "1", "I" or "NHÓM 1"."""
+    if group is None:
+        return "(không nhóm)"
+    code = re.sub(r"(?i)^nh[óo]m\s*", "", group.code.strip()).strip(" .")
+    title = group.title.strip()
+    return f"Nhóm {code}. {title[:1]}{title[1:].lower()}" if title.isupper() else f"Nhóm {code}. {title}"
+
+
+FOLD_FROM = 4  # a cell names at most three units; beyond that, the first two and a count
+
+
+def lead_names(text: str, units: list, directory) -> list[str]:
+    """The lead units as a reader wants them in a table: a collective as its phrase with a count ("Các
+    trường (6)"), each other unit by name. The phrase is the plan's own (`lead_text`), resolved as the import
+    resolved it; units linked by hand beyond the text follow by name."""
+    names, seen = [], set()
+    if text:
+        for match in directory.resolve(text).matches:
+            if match.collective and len(match.units) > 1:
+                names.append(f"{match.text[:1].upper()}{match.text[1:]} ({len(match.units)})")
+            else:
+                names += [u.name for u in match.units if u.pk not in seen]
+            seen.update(u.pk for u in match.units)
+    return names + [u.name for u in units if u.pk not in seen]
+
+
+def folded(names: list[str]) -> str:
+    """A long list folded: "UBND phường; Công an phường và 5 đơn vị khác"."""
+    if len(names) >= FOLD_FROM:
+        return f"{names[0]}; {names[1]} và {len(names) - 2} đơn vị khác"
+    return "; ".join(names)
 
 
 @dataclass
@@ -386,6 +528,11 @@ class TaskLine:
     days_late: int
     deliverable: str
     delivered: str  # the last progress note: what was reported done or delivered
+    lead_names: list[str] = field(default_factory=list)  # collectives as "Các trường (6)"
+
+    @property
+    def leads_folded(self) -> str:
+        return folded(self.lead_names)
 
 
 @dataclass
@@ -397,6 +544,7 @@ class IndicatorLine:
     measured_on: date | None
     met: bool | None
     progress: Decimal | None
+    milestone: str = ""  # "từ 85 (2025) đến ≥ 95% năm 2030": the path the target is measured on
 
 
 @dataclass
@@ -433,8 +581,17 @@ class QuarterReport:
         return self.counts_by(lambda t: [t.group or "(không nhóm)"])
 
     @property
+    def task_groups(self) -> list[tuple[str, list[TaskLine]]]:
+        """The tasks under their group's title, printed once, in the plan's order."""
+        grouped: dict[str, list[TaskLine]] = {}
+        for task in self.tasks:
+            grouped.setdefault(task.group or "(không nhóm)", []).append(task)
+        return list(grouped.items())
+
+    @property
     def by_lead(self):
-        return sorted(self.counts_by(lambda t: t.leads or ["(chưa xác định)"]), key=lambda item: item[0])
+        # By the names the plan gives (a collective once, with its count), not by each school it covers.
+        return sorted(self.counts_by(lambda t: t.lead_names or ["(chưa xác định)"]), key=lambda item: item[0])
 
     @property
     def overdue(self) -> list[TaskLine]:
@@ -446,18 +603,27 @@ def indicator_line(indicator, value: IndicatorValue | None) -> IndicatorLine:
     progress = None
     if value is not None and indicator.comparator == "gte" and indicator.target_value:
         progress = min(value.value / indicator.target_value * 100, Decimal("100"))
+    milestone = f"năm {indicator.target_year}" if indicator.target_year else ""
+    if indicator.baseline_value is not None:
+        start = f"từ {vn_decimal(indicator.baseline_value, 1)}" + (
+            f" (năm {indicator.baseline_year})" if indicator.baseline_year else ""
+        )
+        milestone = f"{start}; mục tiêu {milestone}".strip("; ") if milestone else start
     return IndicatorLine(
         indicator.code, indicator.text, indicator.target_display, value.value if value else None,
-        value.measured_on if value else None, met, progress,
+        value.measured_on if value else None, met, progress, milestone,
     )  # fmt: skip
 
 
-def quarter_report(plan: Plan, year: int, quarter: int, *, today: date | None = None) -> QuarterReport:
+def quarter_report(
+    plan: Plan, year: int, quarter: int, *, today: date | None = None, issuer: Issuer | None = None
+) -> QuarterReport:
     today = today or timezone.localdate()
     end = quarter_end(year, quarter)
     at = min(end, today)
     since = plan_start(plan)
     lines = []
+    directory = UnitDirectory(plan.issuer.ward)
     for task in plan_tasks(plan):
         schedule = task.parsed_schedule()
         records = list(task.progress.all())
@@ -467,8 +633,9 @@ def quarter_report(plan: Plan, year: int, quarter: int, *, today: date | None = 
             TaskLine(
                 code=task.code,
                 title=task.title,
-                group=task.group.code if task.group else "",
+                group=group_label(task.group) if task.group else "",
                 leads=[u.name for u in task.lead_units.all()],
+                lead_names=lead_names(task.lead_text, list(task.lead_units.all()), directory),
                 deadline=task.deadline_text,
                 due=status.due,
                 status=status.status,
@@ -491,6 +658,6 @@ def quarter_report(plan: Plan, year: int, quarter: int, *, today: date | None = 
             for line in _lines(rubric, month):
                 kpi_rows.setdefault(line.unit.pk, (line.unit, [None, None, None]))[1][index] = line
     return QuarterReport(
-        plan, year, quarter, at, Issuer.for_ward(ward), lines, indicators, months,
+        plan, year, quarter, at, issuer or Issuer.for_body(plan.issuer), lines, indicators, months,
         sorted(kpi_rows.values(), key=lambda item: item[0].path), today,
     )  # fmt: skip

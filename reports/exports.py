@@ -3,20 +3,25 @@ render(form_data) -> (filename, mimetype, bytes). Commands and download views bo
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from decimal import Decimal
 from io import BytesIO
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from kpi.scoring import Rank, round2
 from plans.formatting import vn_date
 from plans.xlsx import write_text
 from reports.documents import (
+    Issuer,
     QuarterReport,
     ScorecardDocument,
     WardSummary,
+    issuer_of,
     quarter_report,
     scorecard_document,
     ward_summary,
@@ -48,6 +53,22 @@ class Exporter:
         raise NotImplementedError
 
 
+def issuer_for(form_data: dict, default) -> Issuer | None:
+    """The issuer asked for in form_data ("issuer": an OrgUnit with a profile; "number": the number the
+    document was registered under), or None for the report's own default. `default` builds that default when
+    only a number is given."""
+    unit, number = form_data.get("issuer"), form_data.get("number", "")
+    if unit is None and not number:
+        return None
+    return issuer_of(unit, number, default=default() if unit is None else None)
+
+
+def pdf_context(doc, **extra) -> dict:
+    """What every document template reads: the document, its issuer, and the place-and-date line."""
+    return {"doc": doc, "issuer": doc.issuer, "dated": doc.dated, "dated_line": doc.issuer.dated_line(doc.dated),
+            **extra}  # fmt: skip
+
+
 def _slug(text: str) -> str:
     from plans.text import strip_diacritics
 
@@ -62,35 +83,64 @@ BOLD = Font(bold=True)
 GREY = PatternFill("solid", fgColor="EEEEEE")
 
 
+# Characters the XML of a workbook cannot hold (openpyxl refuses them). Users paste them from Word: a vertical
+# tab is Word's line break inside a paragraph, a form feed its page break; both become a line break, and the
+# rest (\x01 and the like, invisible anyway) are dropped, so that no typed text can break a workbook.
+LINE_BREAKS = re.compile(r"\r\n|[\r\x0b\x0c]")
+ILLEGAL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+LINE_POINTS = 15  # one line of 11 pt text, in points: a row's height per wrapped line
+DATE = "dd/mm/yyyy"
+
+
+def clean_text(text: str) -> str:
+    return ILLEGAL.sub("", LINE_BREAKS.sub("\n", text))
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """How many lines a wrapped cell takes in a column `width` characters wide. Excel and LibreOffice never
+    size rows from wrapped text on their own when the file is written by a program, so the height is set
+    from this estimate (a character of Vietnamese text is about one unit of column width, a little less)."""
+    per_line = max(1, int(width * 1.1) - 1)
+    return sum(max(1, -(-len(part) // per_line)) for part in text.split("\n"))
+
+
 class Sheet:
-    """A sheet with a merged title block, a frozen bold header row and A4 landscape print setup."""
+    """A sheet with a merged title block, a frozen bold header row repeated on every printed page, A4
+    landscape fitted to the page width, an autofilter on the table, and row heights set from wrapped text."""
 
     def __init__(
         self, sheet, title_lines: list[str], headers: list[tuple[str, int]], *, stream: bool = False
     ):
         self.sheet, self.stream, self.width = sheet, stream, len(headers)
-        for col, (_, width) in enumerate(headers, start=1):
+        self.widths = [width for _, width in headers]
+        for col, width in enumerate(self.widths, start=1):
             sheet.column_dimensions[get_column_letter(col)].width = width
-        if not stream:
-            sheet.page_setup.orientation = "landscape"
-            sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-            sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
-            sheet.sheet_properties.pageSetUpPr.fitToPage = True
+        sheet.page_setup.orientation = "landscape"
+        sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4  # a streamed sheet lacks the constant
+        sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+        sheet.sheet_properties.pageSetUpPr.fitToPage = True
         self.row = 0
         for index, line in enumerate(title_lines):
-            self.append([line], font=Font(bold=index == 0, size=13 if index == 0 else 11))
+            self.append([line], font=Font(bold=index == 0, size=13 if index == 0 else 11), height=False)
             if not stream:
                 sheet.merge_cells(start_row=self.row, start_column=1, end_row=self.row, end_column=self.width)
                 sheet.cell(self.row, 1).alignment = Alignment(horizontal="center", wrap_text=True)
         self.append([])
         self.append([label for label, _ in headers], font=BOLD, border=True)
         self.header_row = self.row
-        if not stream:
-            sheet.freeze_panes = sheet.cell(self.row + 1, 1)
-            sheet.print_title_rows = f"{self.row}:{self.row}"
+        sheet.freeze_panes = f"A{self.row + 1}"
+        sheet.print_title_rows = f"{self.row}:{self.row}"
 
-    def append(self, values, *, font=None, border=False, fill=None, number_format=POINTS):
+    def append(self, values, *, font=None, border=False, fill=None, number_format=POINTS, height=True):
         self.row += 1
+        values = [clean_text(v) if isinstance(v, str) else v for v in values]
+        lines = max(
+            (wrapped_lines(v, self.widths[i]) for i, v in enumerate(values) if isinstance(v, str) and i < self.width),
+            default=1,
+        )  # fmt: skip
+        if height and lines > 1:
+            # Set before the row is written: a streamed sheet writes each row as it is appended.
+            self.sheet.row_dimensions[self.row].height = lines * LINE_POINTS + 2
         if self.stream:
             from openpyxl.cell import WriteOnlyCell
 
@@ -106,6 +156,11 @@ class Sheet:
             write_text(cell, value) if isinstance(value, str) else setattr(cell, "value", value)
             _style(cell, value, font, border, fill, number_format)
 
+    def end_table(self):
+        """The table ends here (totals and notes may follow): the autofilter covers the header and its rows."""
+        last = get_column_letter(self.width)
+        self.sheet.auto_filter.ref = f"A{self.header_row}:{last}{max(self.row, self.header_row)}"
+
 
 def _style(cell, value, font, border, fill, number_format):
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
@@ -116,8 +171,14 @@ def _style(cell, value, font, border, fill, number_format):
         cell.border = BOX
     if fill:
         cell.fill = fill
-    if isinstance(value, Decimal | int) and not isinstance(value, bool):
+    if isinstance(value, bool):
+        pass
+    elif isinstance(value, int):
+        cell.number_format = "0"  # STT, counts, days: 1, not 1,00
+    elif isinstance(value, Decimal):
         cell.number_format = number_format
+    elif isinstance(value, date):
+        cell.number_format = DATE  # a real date, shown dd/mm/yyyy whatever the reader's locale
     cell.alignment = Alignment(wrap_text=isinstance(value, str), vertical="top")
 
 
@@ -171,6 +232,7 @@ def scorecard_sheet(book, doc: ScorecardDocument, *, title: str | None = None, s
                       _n(group.points), "", ""], font=BOLD, border=True, fill=GREY)  # fmt: skip
         for line in group.lines:
             table.append(_criterion_row(line), border=True)
+    table.end_table()
     # The groups above add up to the points achieved here (reports.rounding); the total is their share of
     # the points that applied.
     table.append(["", "CỘNG", *blank[:8], _n(doc.card.rubric.total), _n(doc.self_total), _n(doc.achieved)],
@@ -178,10 +240,11 @@ def scorecard_sheet(book, doc: ScorecardDocument, *, title: str | None = None, s
     table.append(["", "Điểm các tiêu chí áp dụng", *blank[:8], _n(doc.applicable)], border=True)
     table.append(["", "TỔNG ĐIỂM (quy về thang 100)", *blank[:10], _n(doc.total)], font=BOLD, border=True)
     table.append(["", "XẾP LOẠI", doc.rank_label], font=BOLD, border=True)
+    # The date in a cell of its own, as a date: a clerk sorts and filters on it.
     if doc.reviewer:
-        table.append(["", "Người thẩm định", f"{doc.reviewer}, ngày {vn_date(_day(doc.card.reviewed_at))}"])
+        table.append(["", "Người thẩm định", doc.reviewer, "", _day(doc.card.reviewed_at)])
     if doc.approver:
-        table.append(["", "Người phê duyệt", f"{doc.approver}, ngày {vn_date(_day(doc.card.approved_at))}"])
+        table.append(["", "Người phê duyệt", doc.approver, "", _day(doc.card.approved_at)])
     return sheet
 
 
@@ -198,9 +261,9 @@ class ScorecardPdf(Exporter):
     extension, mimetype = "pdf", PDF
 
     def render(self, form_data):
-        doc = scorecard_document(form_data["scorecard"])
-        data = render_pdf("reports/scorecard.html", {"doc": doc, "issuer": doc.issuer, "dated": doc.dated,
-                                                     "draft": doc.is_draft})  # fmt: skip
+        card = form_data["scorecard"]
+        doc = scorecard_document(card, issuer_for(form_data, lambda: Issuer.for_ward(card.unit.ward)))
+        data = render_pdf("reports/scorecard.html", pdf_context(doc, draft=doc.is_draft))
         return f"phieu-kpi-{doc.month:%Y-%m}-{_slug(doc.unit.code)}.pdf", PDF, data
 
 
@@ -228,8 +291,11 @@ class WardSummaryPdf(Exporter):
     extension, mimetype = "pdf", PDF
 
     def render(self, form_data):
-        doc: WardSummary = ward_summary(form_data["ward"], form_data["month"])
-        data = render_pdf("reports/ward_summary.html", {"doc": doc, "issuer": doc.issuer, "dated": doc.dated})
+        ward = form_data["ward"]
+        doc: WardSummary = ward_summary(
+            ward, form_data["month"], issuer_for(form_data, lambda: Issuer.for_ward(ward))
+        )
+        data = render_pdf("reports/ward_summary.html", pdf_context(doc))
         return f"tong-hop-kpi-{doc.month:%Y-%m}-{_slug(doc.ward.code)}.pdf", PDF, data
 
 
@@ -250,7 +316,7 @@ class WardSummaryXlsx(Exporter):
             sheet = book.create_sheet(
                 "Tổng hợp"[:31] if len(doc.blocks) == 1 else f"Tổng hợp {rubric.plan_id}"
             )
-            headers = [("STT", 6), ("Đơn vị", 40), ("Trạng thái", 14)] + [(f"Nhóm {g}", 9) for g in groups] + [
+            headers = [("STT", 6), ("Hạng", 6), ("Đơn vị", 40), ("Trạng thái", 14)] + [(f"Nhóm {g}", 9) for g in groups] + [
                 ("Cộng điểm đạt", 10), ("Điểm áp dụng", 10), ("Tổng điểm", 10), ("Xếp loại", 22),
                 ("So với tháng trước", 11), ("Nộp đúng hạn", 11)]  # fmt: skip
             table = Sheet(sheet, [f"TỔNG HỢP KẾT QUẢ KPI THÁNG {doc.month:%m/%Y}", doc.ward.name,
@@ -259,12 +325,13 @@ class WardSummaryXlsx(Exporter):
                                   f"{rates.expected}, đúng hạn {rates.on_time}/{rates.timed}"], headers, stream=stream)  # fmt: skip
             for index, line in enumerate(block, start=1):
                 on_time = {True: "Đúng hạn", False: "Muộn", None: ""}[line.on_time]
-                table.append([index, line.unit.name, line.state, *[_n(line.groups.get(g)) for g in groups],
+                table.append([index, line.place, line.unit.name, line.state, *[_n(line.groups.get(g)) for g in groups],
                               _n(line.achieved), _n(line.applicable), _n(line.total), line.rank_label,
                               _n(line.change), on_time], border=True)  # fmt: skip
+            table.end_table()
             table.append([])
             for label, count in doc.rank_counts.items():
-                table.append(["", label, count], number_format="0")
+                table.append(["", "", label, count])
         if not stream:
             # One sheet per unit with a card: its scorecard.
             cards = {card.unit_id: card for card in _cards(doc)}
@@ -294,8 +361,10 @@ class QuarterReportPdf(Exporter):
     extension, mimetype = "pdf", PDF
 
     def render(self, form_data):
-        doc: QuarterReport = quarter_report(form_data["plan"], form_data["year"], form_data["quarter"])
-        data = render_pdf("reports/quarter.html", {"doc": doc, "issuer": doc.issuer, "dated": doc.dated})
+        plan = form_data["plan"]
+        issuer = issuer_for(form_data, lambda: Issuer.for_body(plan.issuer))
+        doc: QuarterReport = quarter_report(plan, form_data["year"], form_data["quarter"], issuer=issuer)
+        data = render_pdf("reports/quarter.html", pdf_context(doc))
         return f"bao-cao-tien-do-{doc.year}-q{doc.quarter}-{_slug(doc.plan.code)}.pdf", PDF, data
 
 
@@ -313,24 +382,25 @@ class QuarterReportXlsx(Exporter):
                  doc.plan.title, f"Tính đến ngày {vn_date(doc.at)}"]  # fmt: skip
         statuses = list(doc.status_counts)
         counts = Sheet(book.create_sheet("Tổng hợp"), title, [("Phạm vi", 44)] + [(s, 14) for s in statuses])
-        counts.append(
-            ["Toàn kế hoạch", *doc.status_counts.values()], border=True, font=BOLD, number_format="0"
-        )
+        counts.append(["Toàn kế hoạch", *doc.status_counts.values()], border=True, font=BOLD)
         for name, values in doc.by_group:
-            counts.append([f"Nhóm {name}", *values.values()], border=True, number_format="0")
+            counts.append([name, *values.values()], border=True)
         for name, values in doc.by_lead:
-            counts.append([name, *values.values()], border=True, number_format="0")
-        tasks = Sheet(book.create_sheet("Nhiệm vụ"), title, [("STT", 7), ("Nội dung", 50), ("Chủ trì", 28),
-                      ("Thời gian", 24), ("Hạn", 11), ("Trạng thái", 22), ("Số ngày chậm", 9), ("Tiến độ (%)", 9),
-                      ("Sản phẩm", 28), ("Đã báo cáo", 30)])  # fmt: skip
+            counts.append([name, *values.values()], border=True)
+        counts.end_table()
+        tasks = Sheet(book.create_sheet("Nhiệm vụ"), title, [("STT", 7), ("Nhóm", 24), ("Nội dung", 50),
+                      ("Chủ trì", 28), ("Thời gian", 24), ("Hạn", 11), ("Trạng thái", 22), ("Số ngày chậm", 9),
+                      ("Tiến độ (%)", 9), ("Sản phẩm", 28), ("Đã báo cáo", 30)])  # fmt: skip
         for t in doc.tasks:
-            tasks.append([t.code, t.title, "; ".join(t.leads), t.deadline, vn_date(t.due), t.status_label,
-                          t.days_late or None, t.percent, t.deliverable, t.delivered], border=True, number_format="0")  # fmt: skip
+            # A spreadsheet is filtered, not read: every unit by name, the group on every row.
+            tasks.append([t.code, t.group, t.title, "; ".join(t.leads), t.deadline, t.due, t.status_label,
+                          t.days_late or None, t.percent, t.deliverable, t.delivered], border=True)  # fmt: skip
+        tasks.end_table()
         overdue = Sheet(book.create_sheet("Quá hạn"), title, [("STT", 7), ("Nội dung", 50), ("Chủ trì", 30),
                         ("Hạn", 11), ("Số ngày chậm", 10), ("Tiến độ (%)", 10)])  # fmt: skip
         for t in doc.overdue:
-            overdue.append([t.code, t.title, "; ".join(t.leads), vn_date(t.due), t.days_late, t.percent],
-                           border=True, number_format="0")  # fmt: skip
+            overdue.append([t.code, t.title, "; ".join(t.leads), t.due, t.days_late, t.percent], border=True)
+        overdue.end_table()
         kpi = Sheet(book.create_sheet("KPI ba tháng"), title, [("Đơn vị", 40)] + [
             (label, 12) for m in doc.kpi_months for label in (f"Tháng {m:%m/%Y}", "Xếp loại")])  # fmt: skip
         for unit, lines in doc.kpi:
@@ -338,12 +408,13 @@ class QuarterReportXlsx(Exporter):
                 v for line in lines for v in ((_n(line.total), line.rank_label) if line else (None, ""))
             ]
             kpi.append([unit.name, *values], border=True)
+        kpi.end_table()
         indicators = Sheet(book.create_sheet("Chỉ tiêu"), title, [("Mã", 10), ("Chỉ tiêu", 60), ("Mục tiêu", 14),
                            ("Số liệu mới nhất", 12), ("Tính đến", 11), ("Đánh giá", 18)])  # fmt: skip
         for i in doc.indicators:
             verdict = {True: "Đạt", False: "Chưa đạt", None: "Chưa có số liệu"}[i.met]
-            indicators.append([i.code, i.text, i.target, i.value,
-                               vn_date(i.measured_on), verdict], border=True)  # fmt: skip
+            indicators.append([i.code, i.text, i.target, i.value, i.measured_on, verdict], border=True)
+        indicators.end_table()
         return f"bao-cao-tien-do-{doc.year}-q{doc.quarter}-{_slug(doc.plan.code)}.xlsx", XLSX, _save(book)
 
 
@@ -377,11 +448,19 @@ class CityMonthXlsx(Exporter):
                     card, score, total = row.card, row.score, row.official_total
                     printed = printed_points(score).groups if score else {}
                     rank = (
-                        (Rank(row.official_rank).label if score.rank else score.rank_label) if score else ""
+                        # As the ward summary: the official rank where the engine gives one, else why none.
+                        (
+                            Rank(row.official_rank).label
+                            if score.rank and row.official_rank
+                            else score.rank_label
+                        )
+                        if score
+                        else ""
                     )
                     on_time = {True: "Đúng hạn", False: "Muộn", None: ""}[
                         card.submitted_on_time if card else None
                     ]
                     table.append([ward.name, row.unit.name, card.get_state_display() if card else "Chưa có phiếu",
                                   *[_n(printed.get(g)) for g in groups], _n(total), rank, on_time])  # fmt: skip
+            table.end_table()
         return f"kpi-{month:%Y-%m}-{_slug(city.code)}.xlsx", XLSX, _save(book)

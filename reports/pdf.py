@@ -33,3 +33,9 @@ def html_to_pdf(html: str) -> bytes:
 
 def render_pdf(template: str, context: dict) -> bytes:
     return html_to_pdf(render_to_string(template, context))
+
+
+def render_many(htmls: list[str]) -> list[bytes]:
+    """A bundle worker's share: its documents one after the other with the one font configuration. Lives here,
+    in a module that imports no models, because the worker processes never set Django up (reports.bundle)."""
+    return [html_to_pdf(html) for html in htmls]

@@ -13,15 +13,35 @@ from kpi.months import MonthError, parse_month
 from plans.access import EVERYONE, WARD_READERS, role_required, unit_in_scope
 from plans.audit import Action, audit_record, file_sha256
 from plans.models import OrgUnit, Plan
+from reports.documents import IssuerError
 from reports.exports import REGISTRY
 
 FORMATS = {"pdf", "xlsx"}
 FORMAT_NAMES = {"pdf": "PDF", "xlsx": "Excel"}
 
 
+def _issuer(request, ward: OrgUnit | None) -> dict:
+    """?issuer=<unit code>&number=12: the report issued in another body's name. The body must be in the
+    reader's scope and in the report's ward, and have a profile; anything else is a 404, like every other
+    thing outside the scope."""
+    form = {"number": request.GET.get("number", "").strip()[:20]}
+    code = request.GET.get("issuer", "").strip()
+    if code:
+        unit = OrgUnit.objects.filter(code=code).first()
+        in_ward = unit is not None and ward is not None and (unit.pk == ward.pk or unit.ward_id == ward.pk)
+        if not in_ward or not unit_in_scope(request.user, unit):
+            raise Http404
+        form["issuer"] = unit
+    return form
+
+
 def _download(request, identifier: str, form_data: dict, *, name: str, obj, unit: OrgUnit) -> HttpResponse:
     """Render the report, record who downloaded what (and the exact bytes' SHA-256), and send it."""
-    filename, mimetype, data = REGISTRY[identifier]().render(form_data)
+    form_data = {**form_data, **_issuer(request, unit.ward or unit)}
+    try:
+        filename, mimetype, data = REGISTRY[identifier]().render(form_data)
+    except IssuerError as exc:  # a body of the ward without a profile: nothing to print its header from
+        raise Http404 from exc
     fmt = identifier.rsplit("_", 1)[1]
     audit_record(
         action=Action.DOWNLOAD, by=request.user, obj=obj, unit=unit, summary=f"{name} {FORMAT_NAMES[fmt]}",

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from plans.models import Plan
-from reports.commands import add_format_arguments, parse_quarter, write_export
+from reports.commands import add_format_arguments, issuer_options, parse_quarter, write_export
 
 
 class Command(BaseCommand):
@@ -17,5 +17,5 @@ class Command(BaseCommand):
         plan = Plan.objects.select_related("issuer").find(options["plan"])
         if plan is None:
             raise CommandError(f"Không tìm thấy kế hoạch “{options['plan']}”.")
-        form = {"plan": plan, "year": year, "quarter": quarter}
+        form = {"plan": plan, "year": year, "quarter": quarter, **issuer_options(options, plan.issuer.ward)}
         write_export(self, "quarter_report", options["format"], options["output"], form)

@@ -3,11 +3,14 @@ from django.core.management.base import BaseCommand, CommandError
 from kpi.models import Scorecard
 from kpi.months import MonthError, parse_month
 from plans.selectors import UnitNotFound, find_unit
-from reports.commands import add_format_arguments, write_export
+from reports.commands import add_format_arguments, issuer_options, write_export
 
 
 class Command(BaseCommand):
-    help = "Xuất phiếu đánh giá KPI tháng của một đơn vị ra PDF (thể thức NĐ 30/2020) hoặc Excel."
+    help = (
+        "Xuất phiếu đánh giá KPI tháng của một đơn vị ra PDF (thể thức của cơ quan ban hành: NĐ 30/2020 hoặc "
+        "HD 36-HD/VPTW) hoặc Excel."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--unit", required=True, help="Đơn vị (tên, tên gọi khác hoặc mã).")
@@ -28,4 +31,5 @@ class Command(BaseCommand):
         )
         if card is None:
             raise CommandError(f"{unit.name} chưa có phiếu KPI tháng {month:%m/%Y}.")
-        write_export(self, "scorecard", options["format"], options["output"], {"scorecard": card})
+        form = {"scorecard": card, **issuer_options(options, unit.ward)}
+        write_export(self, "scorecard", options["format"], options["output"], form)

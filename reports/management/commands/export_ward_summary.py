@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from kpi.months import MonthError, parse_month
 from plans.selectors import UnitNotFound, find_ward
-from reports.commands import add_format_arguments, write_export
+from reports.commands import add_format_arguments, issuer_options, write_export
 
 
 class Command(BaseCommand):
@@ -21,6 +21,5 @@ class Command(BaseCommand):
             month = parse_month(options["month"])
         except (UnitNotFound, MonthError) as exc:
             raise CommandError(str(exc)) from exc
-        write_export(
-            self, "ward_summary", options["format"], options["output"], {"ward": ward, "month": month}
-        )
+        form = {"ward": ward, "month": month, **issuer_options(options, ward)}
+        write_export(self, "ward_summary", options["format"], options["output"], form)
