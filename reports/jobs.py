@@ -50,38 +50,30 @@ def start_ward_bundle(*, user, ward, month) -> Job:
     return job
 
 
-def bundle_cards(job: Job):
-    """The month's cards of the ward that the requester may see (a job never packs more than its requester
-    could download one by one)."""
-    from kpi.access import visible_scorecards
-
-    return (
-        visible_scorecards(job.requested_by)
-        .filter(month=job.month, unit__ward=job.ward)
-        .select_related("unit", "rubric")
-        .order_by("unit__path", "plan_id")
-    )
-
-
 def _step(job: Job, done: int):
     # An UPDATE of two columns, not a save: the page polling the row sees each step at once.
     Job.objects.filter(pk=job.pk).update(done_steps=done)
 
 
 def build_ward_bundle(job: Job, archive) -> str:
-    """Write the ZIP into the open file `archive`; returns the file's name."""
-    from reports.exports import REGISTRY
+    """Write the ZIP into the open file `archive`; returns the file's name. The documents are the ward
+    bundle's own (reports.bundle), rendered a few at a time across the worker processes so that the page can
+    follow the progress."""
+    from reports import bundle as documents_of
 
-    cards = list(bundle_cards(job))
-    Job.objects.filter(pk=job.pk).update(total_steps=len(cards) + 1, done_steps=0)
-    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
-        filename, _, data = REGISTRY["ward_summary_pdf"]().render({"ward": job.ward, "month": job.month})
-        bundle.writestr(filename, data)
-        _step(job, 1)
-        for done, card in enumerate(cards, start=2):
-            filename, _, data = REGISTRY["scorecard_pdf"]().render({"scorecard": card})
-            bundle.writestr(f"phieu-kpi/{filename}", data)
-            _step(job, done)
+    documents = documents_of.bundle_documents(job.ward, job.month)
+    Job.objects.filter(pk=job.pk).update(total_steps=len(documents), done_steps=0)
+    workers = documents_of.default_workers()
+    step = workers * 2
+    # PDFs are compressed inside already: stored, not deflated again (as write_ward_bundle does).
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as bundle:
+        for start in range(0, len(documents), step):
+            chunk = documents[start : start + step]
+            for (name, _), pdf in zip(
+                chunk, documents_of.render_documents([html for _, html in chunk], workers), strict=True
+            ):
+                bundle.writestr(name, pdf)
+            _step(job, start + len(chunk))
     return f"tron-bo-kpi-{job.month:%Y-%m}-{job.ward.code.lower()}.zip"
 
 

@@ -211,7 +211,7 @@ def test_a_failing_bundle_is_retried_then_shown_failed_in_vietnamese_with_no_fil
 
     settings.JOB_MAX_ATTEMPTS = 3
     job = Job.objects.create(kind=Job.Kind.WARD_BUNDLE, requested_by=people.bob, ward=world.ward, month=MARCH)
-    broken = mock.patch("reports.exports.ScorecardPdf.render", side_effect=RuntimeError("phông chữ hỏng"))
+    broken = mock.patch("reports.bundle.render_documents", side_effect=RuntimeError("phông chữ hỏng"))
     with broken, mock.patch("django_q.conf.Conf.SYNC", False):
         for attempt in (1, 2):
             with pytest.raises(RuntimeError):
