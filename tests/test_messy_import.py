@@ -9,11 +9,12 @@ from decimal import Decimal
 from io import StringIO
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import call_command
 from openpyxl import Workbook
 
 from plans.models import CollectiveAlias, OrgUnit, Plan
 from tasks.plan_import import import_plan
+from tests.test_plan_import import fails, run  # the same command runners
 
 HEADER = ["TT", "Nội dung công việc", "Đơn vị chủ trì", "Đơn vị phối hợp", "Thời gian", "Sản phẩm"]
 
@@ -42,19 +43,6 @@ def sheet_file(path, rows, title="Phụ lục"):
         sheet.append(row)
     book.save(path)
     return path
-
-
-def run(path, *args):
-    out, err = StringIO(), StringIO()
-    call_command("import_plan", str(path), *args, stdout=out, stderr=err)
-    return out.getvalue()
-
-
-def fails(path, *args):
-    err = StringIO()
-    with pytest.raises(CommandError) as exc:
-        call_command("import_plan", str(path), *args, stdout=StringIO(), stderr=err)
-    return str(exc.value), err.getvalue()
 
 
 def codes(units):
