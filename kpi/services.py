@@ -459,26 +459,68 @@ def scorecard_add_adhoc(
     return entry
 
 
+@dataclass(frozen=True)
+class SubmissionLine:
+    """One line of a card as it would be sent: as stored (the service) or as typed (the page's confirmation)."""
+
+    key: str
+    result: str
+    na_reason: str = ""
+    has_ratio: bool = False
+    has_evidence: bool = False  # an attached file or link, or a written reference
+    by_rubric: bool = False  # "Không áp dụng" set by the rubric: nothing for the unit to do
+
+
+# What keeps a line from being sent, in the words the page shows beside the criterion.
+GAPS = {
+    "unassessed": "chưa chấm",
+    "na_reason": "thiếu lý do không áp dụng",
+    "ratio": "thiếu tỷ lệ đạt",
+    "evidence": "chưa có minh chứng",
+}
+
+
+def submission_gaps(lines) -> list[tuple[str, str]]:
+    """(key, gap) for every line that keeps the card from being sent, in the card's order: the one rule both
+    scorecard_submit and the self-assessment page's confirmation apply."""
+    gaps = []
+    for line in lines:
+        if line.by_rubric:
+            continue
+        if line.result == Result.NOT_ASSESSED:
+            if line.key != TIMELINESS_CRITERION:  # proposed by the system from the submission itself
+                gaps.append((line.key, "unassessed"))
+        elif line.result == Result.NOT_APPLICABLE:
+            if not line.na_reason.strip():
+                gaps.append((line.key, "na_reason"))
+        else:
+            if line.result in (Result.PARTIAL, Result.LATE_PARTIAL) and not line.has_ratio:
+                gaps.append((line.key, "ratio"))
+            if not line.has_evidence:
+                gaps.append((line.key, "evidence"))
+    return gaps
+
+
+def card_gaps(card: Scorecard) -> list[tuple[str, str]]:
+    """The submission gaps of the card as stored (two queries: the entries and their evidence)."""
+    return submission_gaps(
+        SubmissionLine(
+            key=e.key, result=e.result, na_reason=e.na_reason, has_ratio=e.ratio is not None,
+            has_evidence=bool(e.evidence_note.strip()) or bool(e.evidence.all()), by_rubric=e.na_by_rubric,
+        )
+        for e in ordered_entries(card, with_evidence=True)
+    )  # fmt: skip
+
+
 def missing_evidence(card: Scorecard) -> list[str]:
     """Criteria scored this month (not "Không áp dụng") with neither an attached file/link nor a written
     reference: a card cannot be submitted while any remain."""
-    entries = card.entries.exclude(result__in=[Result.NOT_APPLICABLE, Result.NOT_ASSESSED]).filter(
-        evidence_note="", evidence__isnull=True
-    )
-    return [
-        e.key for e in entries.select_related("criterion").order_by("group__order", "criterion__order", "id")
-    ]
-
-
-def unassessed(card: Scorecard) -> list[str]:
-    """Criteria still "Chưa chấm", the automatic 7.1 apart (it is proposed from the submission itself)."""
-    entries = card.entries.filter(result=Result.NOT_ASSESSED).exclude(criterion__code=TIMELINESS_CRITERION)
-    return [e.key for e in entries.select_related("criterion").order_by("group__order", "criterion__order")]
+    return [key for key, gap in card_gaps(card) if gap == "evidence"]
 
 
 def submission_opens(rubric: Rubric, month: date) -> date:
-    """The first day a month's card can be sent: the rubric's day of that month (the month is nearly over
-    and its work known), or the first of the next month if the day is later than that."""
+    """The first day a month's card can be sent: the rubric's day (1–28) of that month itself, when the
+    month is nearly over and its work known."""
     return month.replace(day=rubric.submission_opens_day)
 
 
@@ -511,14 +553,15 @@ def scorecard_submit(*, scorecard: Scorecard, by, at: datetime | None = None) ->
             f"Tháng {card.month:%m/%Y} chưa đến lúc nộp: phiếu nộp được từ ngày {opens:%d/%m/%Y}. "
             "Phiếu vẫn lưu nháp được."
         )
-    blank = unassessed(card)
+    gaps = card_gaps(card)
+    blank = [key for key, gap in gaps if gap == "unassessed"]
     if blank:
         raise WorkflowError(
             "Chưa nộp được: các tiêu chí sau chưa chấm (chọn kết quả, hoặc “Không áp dụng” kèm lý do): "
             + ", ".join(blank)
             + "."
         )
-    missing = missing_evidence(card)
+    missing = [key for key, gap in gaps if gap == "evidence"]
     if missing:
         raise WorkflowError(
             "Chưa nộp được: các tiêu chí sau đã chấm nhưng chưa có minh chứng: " + ", ".join(missing) + "."

@@ -7,9 +7,18 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from kpi.access import card_actions, get_scorecard_or_404
+from kpi.entry_forms import form_id
 from kpi.models import Scorecard
 from kpi.months import previous_month
-from kpi.services import months_offered, scorecard_get_or_create, submission_deadline, submission_opens
+from kpi.services import (
+    GAPS,
+    SubmissionLine,
+    months_offered,
+    scorecard_get_or_create,
+    submission_deadline,
+    submission_gaps,
+    submission_opens,
+)
 from plans.access import EVERYONE, UNIT_STAFF, profile_of, role_required
 from tasks.selectors import BUCKETS, my_work
 
@@ -218,30 +227,18 @@ def _upload_per_entry(request, card, entries, inputs) -> int:
     return stored
 
 
-def missing_before_submit(rows) -> list[str]:
-    """What keeps the card from being sent, criterion by criterion, from what the page shows (typed or
-    stored): the confirmation lists it. The services refuse the same things on submit (kpi.services)."""
-    from kpi.scoring import PARTIAL_RESULTS, Result
-    from kpi.services import TIMELINESS_CRITERION
-
-    missing = []
-    for row in rows:
-        entry = row["entry"]
-        if entry.criterion_id is None or entry.na_by_rubric:
-            continue
-        result = row["result"]
-        if result == Result.NOT_ASSESSED:
-            if entry.criterion.code != TIMELINESS_CRITERION:  # proposed by the system on submission
-                missing.append(f"{entry.key}: chưa chấm")
-        elif result == Result.NOT_APPLICABLE:
-            if not (row["na_reason"] or "").strip():
-                missing.append(f"{entry.key}: thiếu lý do không áp dụng")
-        else:
-            if result in PARTIAL_RESULTS and not str(row["ratio"]).strip():
-                missing.append(f"{entry.key}: thiếu tỷ lệ đạt")
-            if not row["attached_evidence"] and not (row["note"] or "").strip():
-                missing.append(f"{entry.key}: chưa có minh chứng")
-    return missing
+def _typed_gaps(rows) -> list[tuple[str, str]]:
+    """What keeps the card from being sent, from what the page shows (typed or stored), by the services' own
+    rule (kpi.services.submission_gaps): the confirmation lists it before anything is posted."""
+    return submission_gaps(
+        SubmissionLine(
+            key=row["entry"].key, result=row["result"], na_reason=row["na_reason"] or "",
+            has_ratio=bool(str(row["ratio"]).strip()),
+            has_evidence=bool(row["attached_evidence"]) or bool((row["note"] or "").strip()),
+            by_rubric=row["entry"].na_by_rubric,
+        )
+        for row in rows
+    )  # fmt: skip
 
 
 @role_required(*EVERYONE)
@@ -319,7 +316,7 @@ def scorecard_page(request, pk: int):
 
             stored_evidence = [ev for ev in entry.evidence.all() if ev.deleted_at is None]
             if posted:
-                chosen = {int(v) for v in posted.getlist(f"ev-{entry.pk}") if v.isdecimal() and v.isascii()}
+                chosen = {form_id(v) for v in posted.getlist(f"ev-{entry.pk}")}
                 attached = [by_pk[i] for i in chosen if i in by_pk]
             else:
                 attached = stored_evidence
@@ -338,11 +335,7 @@ def scorecard_page(request, pk: int):
         all_rows.extend(rows)
     newest = card.plan.rubrics.order_by("-version").first()
     # 7.1 may stay "Chưa chấm": the system proposes it on submission, so it is not counted as left to do.
-    counted = [
-        r
-        for r in all_rows
-        if r["entry"].criterion_id and not r["entry"].na_by_rubric and r["entry"].criterion.code != "7.1"
-    ]
+    gaps = _typed_gaps(all_rows)
     return TemplateResponse(
         request,
         "kpi/scorecard.html",
@@ -353,8 +346,8 @@ def scorecard_page(request, pk: int):
             "rank": Rank(score.rank).label if score.rank else score.rank_label,
             "total": vn_decimal(score.total) if score.total is not None else "—",
             "rank_note": "" if score.unassessed else (Rank(score.rank).label if score.rank else score.rank_label),
-            "unassessed": sum(1 for r in counted if r["result"] == Result.NOT_ASSESSED),
-            "missing": missing_before_submit(all_rows) if editable else [],
+            "unassessed": sum(1 for _, gap in gaps if gap == "unassessed"),
+            "missing": [f"{key}: {GAPS[gap]}" for key, gap in gaps] if editable else [],
             "deadline": submission_deadline(card.rubric, card.month),
             "opens": submission_opens(card.rubric, card.month),
             "newer_rubric": newest if "move_rubric" in actions and newest.pk != card.rubric_id else None,
