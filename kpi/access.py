@@ -98,7 +98,7 @@ def card_refusal(user, card: Scorecard, action: str) -> WorkflowError | None:
         return WorkflowError(rule.wrong_state.format(state=card.get_state_display()))
     if user is not None and not has_role(user, *rule.roles_for(card.state)):
         return PermissionDenied(
-            f"Phiếu đang “{card.get_state_display()}”: bạn không còn {rule.verb} phiếu của {card.unit.name} được."
+            f"Phiếu đang “{card.get_state_display()}”: bạn không {rule.verb} phiếu của {card.unit.name} được nữa."
         )
     return None
 
